@@ -1,0 +1,14 @@
+/* axcon/axcon.h - umbrella header of libaxcon: include this to get the whole public API.
+ * Pipeline: msa.h (read) -> weights.h (weight) -> ... ; see README.md for the map. */
+#ifndef AXCON_AXCON_H
+#define AXCON_AXCON_H
+
+#define AXCON_VERSION "0.1.0"
+
+#include "axcon/error.h"
+#include "axcon/log.h"
+#include "axcon/ofile.h"
+#include "axcon/msa.h"
+#include "axcon/weights.h"
+
+#endif

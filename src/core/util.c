@@ -1,0 +1,42 @@
+/* util.c - owns checked allocation and small shared helpers (see util.h). */
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+void *ax_alloc(size_t n, size_t size, int zero, const char *what, axcon_error_t *err)
+{
+    size_t bytes;
+    if (ax_mul_ok(n, size, &bytes) != 0) {
+        axcon_error_set(err, AXCON_ENOMEM, "%s: size overflow (%zu x %zu bytes)", what, n, size);
+        return NULL;
+    }
+    if (bytes == 0) bytes = 1;
+    void *p = zero ? calloc(1, bytes) : malloc(bytes);
+    if (!p) axcon_error_set(err, AXCON_ENOMEM, "%s: cannot allocate %.1f MiB", what, (double)bytes / 1048576.0);
+    return p;
+}
+
+void *ax_realloc(void *p, size_t n, size_t size, const char *what, axcon_error_t *err)
+{
+    size_t bytes;
+    if (ax_mul_ok(n, size, &bytes) != 0) {
+        axcon_error_set(err, AXCON_ENOMEM, "%s: size overflow (%zu x %zu bytes)", what, n, size);
+        return NULL;
+    }
+    void *q = realloc(p, bytes ? bytes : 1);
+    if (!q) axcon_error_set(err, AXCON_ENOMEM, "%s: cannot allocate %.1f MiB", what, (double)bytes / 1048576.0);
+    return q;
+}
+
+int ax_max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}

@@ -1,0 +1,29 @@
+/* util.h - internal helpers shared by the library's modules (not installed).
+ *
+ * Owns: overflow-checked size arithmetic and allocation that records an
+ * AXCON_ENOMEM error instead of aborting, and the thread-count helper. */
+#ifndef AXCON_UTIL_H
+#define AXCON_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "axcon/error.h"
+
+/* *out = a * b; returns 0 on success, -1 on overflow. */
+static inline int ax_mul_ok(size_t a, size_t b, size_t *out)
+{
+    if (a && b > SIZE_MAX / a) return -1;
+    *out = a * b;
+    return 0;
+}
+
+/* Allocate n*size bytes (zeroed when `zero`); on overflow or failure set err
+ * (AXCON_ENOMEM, naming `what` and the size) and return NULL. */
+void *ax_alloc(size_t n, size_t size, int zero, const char *what, axcon_error_t *err);
+void *ax_realloc(void *p, size_t n, size_t size, const char *what, axcon_error_t *err);
+
+/* Number of OpenMP threads in effect (1 without OpenMP). */
+int ax_max_threads(void);
+
+#endif
