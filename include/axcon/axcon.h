@@ -10,5 +10,8 @@
 #include "axcon/ofile.h"
 #include "axcon/msa.h"
 #include "axcon/weights.h"
+#include "axcon/structure.h"
+#include "axcon/pred.h"
+#include "axcon/eval.h"
 
 #endif

@@ -21,11 +21,13 @@ typedef struct {
 static const subcommand_t g_cmds[] = {
     {"info", axcon_cmd_info, "describe an alignment: format, N, L, Neff, gaps, query"},
     {"convert", axcon_cmd_convert, "write the processed alignment as flat .aln or FASTA for other tools"},
+    {"eval", axcon_cmd_eval, "precision of a contact prediction against a structure or truth table"},
 };
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
+            "axcon %s - residue contact prediction from multiple sequence alignments\n\n"
             "Usage: axcon <command> [options]\n\nCommands:\n",
             PACKAGE_VERSION);
     for (size_t i = 0; i < sizeof g_cmds / sizeof g_cmds[0]; i++)
@@ -36,6 +38,7 @@ static void usage(FILE *fp)
 
 static void on_signal(int sig)
 {
+    /* never leave a partial output behind: remove temporaries, then die by the same signal */
     axcon_ofile_abort_all_signal_safe();
     signal(sig, SIG_DFL);
     raise(sig);
