@@ -13,5 +13,7 @@
 #include "axcon/structure.h"
 #include "axcon/pred.h"
 #include "axcon/eval.h"
+#include "axcon/simulate.h"
+#include "axcon/plot.h"
 
 #endif

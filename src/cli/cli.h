@@ -39,5 +39,7 @@ void cli_json_str(FILE *fp, const char *s);
 int axcon_cmd_info(int argc, char **argv);
 int axcon_cmd_convert(int argc, char **argv);
 int axcon_cmd_eval(int argc, char **argv);
+int axcon_cmd_simulate(int argc, char **argv);
+int axcon_cmd_plot(int argc, char **argv);
 
 #endif

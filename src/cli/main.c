@@ -22,6 +22,8 @@ static const subcommand_t g_cmds[] = {
     {"info", axcon_cmd_info, "describe an alignment: format, N, L, Neff, gaps, query"},
     {"convert", axcon_cmd_convert, "write the processed alignment as flat .aln or FASTA for other tools"},
     {"eval", axcon_cmd_eval, "precision of a contact prediction against a structure or truth table"},
+    {"simulate", axcon_cmd_simulate, "write a synthetic family with known contacts (PREFIX.a3m, PREFIX.true.tsv)"},
+    {"plot", axcon_cmd_plot, "draw a contact map (PNG): top predictions against the native contacts"},
 };
 
 static void usage(FILE *fp)
