@@ -1,0 +1,57 @@
+/* axcon/predict.h - the whole pipeline in one call: weights -> model -> APC -> contacts.
+ *
+ * Owns: the method choice and every model option with its default, and the order of the
+ * stages. Models (axcon/mf.h, axcon/plm.h, axcon/attn.h) return RAW pair scores over the
+ * alignment's kept columns (e.g. Frobenius norms of couplings); this module applies APC
+ * (axcon/contacts.h) and any score post-processing, then builds the ranked contact map. */
+#ifndef AXCON_PREDICT_H
+#define AXCON_PREDICT_H
+
+#include "axcon/contacts.h"
+#include "axcon/error.h"
+#include "axcon/msa.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum axcon_method {
+    AXCON_METHOD_ATTN = 0, /* factored attention trained by pseudo-likelihood (default) */
+    AXCON_METHOD_MF,       /* closed form: mean-field DCA (+ optional attention sharpening) */
+    AXCON_METHOD_PLM       /* Potts model by pseudo-likelihood (CCMpred/plmc model) */
+} axcon_method_t;
+
+AXCON_API int axcon_method_parse(const char *name, axcon_method_t *m, axcon_error_t *err);
+AXCON_API const char *axcon_method_name(axcon_method_t m);
+
+typedef struct axcon_predict_opts {
+    axcon_method_t method;
+    double id_threshold;   /* sequence weights: identity threshold [0.8] */
+    int min_sep;           /* minimum |i-j| of ranked pairs [6] */
+    int apc;               /* apply APC [1] */
+    /* -m mf */
+    double mf_pseudocount; /* [0.5] */
+    int mf_sharpen;        /* passes of attention sharpening after APC [method default] */
+    double mf_tau;         /* softmax temperature of the sharpening */
+    /* -m plm */
+    double plm_lambda_h;   /* [0.01] */
+    double plm_lambda_j;   /* per (L-1) [0.2], CCMpred's scaling */
+    int plm_max_iter;      /* L-BFGS iterations [method default] */
+    double plm_tol;        /* relative objective tolerance [method default] */
+    /* -m attn */
+    int attn_heads;
+    int attn_dim;
+    double attn_lambda;
+    int attn_max_iter;
+} axcon_predict_opts_t;
+
+AXCON_API void axcon_predict_opts_init(axcon_predict_opts_t *o);
+
+/* Run the pipeline; *out receives the contact map in query numbering. */
+AXCON_API int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_cmap_t **out,
+                            axcon_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

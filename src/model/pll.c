@@ -1,0 +1,642 @@
+/* pll.c - owns the pseudo-likelihood kernel of axcon/pll.h: the collapsed training data and the
+ * evaluation of f = -sum_n w_n sum_i log P(x_ni | x_n,-i) with its gradients, on the full
+ * (untied) and on the symmetric (tied, upper-triangle) coupling layouts.
+ *
+ * Organisation. Conditional i only reads h_i and the couplings between i and the other
+ * positions, and the untied gradient of those couplings only depends on conditional i. For
+ * each i (OpenMP, one owner per i) a thread expands the couplings into a private block
+ * E[j][b][0..23] (the logit contribution of "position j holds state b", 21 states padded to 24
+ * floats, zero block at j = i), so the logits of one sequence are L gathers of 24 contiguous
+ * floats (3 vectors of 8) at precomputed offsets (j*21 + x_nj)*24. A vectorised expf gives the
+ * softmax; the objective and the field gradient are accumulated in double per position in
+ * sequence order, and the residual r = w_n (p - e_x) is scattered into a private gradient
+ * block T[j][b][.], summed over sequences in order. T is then written out:
+ *  - full layout: row block i of gW;
+ *  - symmetric layout: the part j > i (transposed) into the blocks (i, j) of gJc, the part
+ *    j < i into the blocks (j, i) of a work vector of the same layout; then gJc += work.
+ * Every output element has one owner and a fixed summation order: results are bitwise
+ * identical for every thread count and schedule. */
+#include "axcon/pll.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "core/util.h"
+#include "model/pll_internal.h"
+
+/* The vector helpers below are always inlined into per-ISA functions: their by-value vector
+ * ABI is never used across a call boundary. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#define Q AXCON_PLL_Q
+#define QP 24             /* padded state stride of the scratch blocks */
+#define BLK (Q * QP)      /* floats per neighbour block in scratch: 504 */
+#define QQ (Q * Q)        /* floats per coupling block in the public layouts: 441 */
+
+struct axcon_pll_data {
+    size_t n, L;
+    uint8_t *codes;  /* n x L */
+    double *w;       /* n */
+    uint32_t *off;   /* n x L: (j*Q + x_nj) * QP */
+    double wsum;
+    /* evaluation workspace, kept between calls (evaluations on one data object must not run
+     * concurrently): per-thread scratch, per-position objective and field gradient */
+    float *scratch;
+    size_t scratch_n;
+    double *fi, *ghd;
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* data */
+
+static void *aligned_floats(size_t n, const char *what, axcon_error_t *err)
+{
+    size_t bytes;
+    if (ax_mul_ok(n ? n : 1, sizeof(float), &bytes) != 0 || bytes > SIZE_MAX - 64) {
+        axcon_error_set(err, AXCON_ENOMEM, "%s: size overflow (%zu floats)", what, n);
+        return NULL;
+    }
+    void *p = NULL;
+    if (posix_memalign(&p, 64, bytes) != 0 || !p) {
+        axcon_error_set(err, AXCON_ENOMEM, "%s: cannot allocate %.1f MiB", what, (double)bytes / 1048576.0);
+        return NULL;
+    }
+    return p;
+}
+
+static uint64_t row_hash(const uint8_t *r, size_t L)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t j = 0; j < L; j++) {
+        h ^= r[j];
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+int axcon_pll_data_new(const uint8_t *codes, size_t nseq, size_t ncol, const double *w, axcon_pll_data_t **out,
+                       axcon_error_t *err)
+{
+    axcon_pll_data_t *d = NULL;
+    size_t *table = NULL, tsize = 1, nkeep = 0, cells;
+    int st = AXCON_OK;
+    *out = NULL;
+    if (ncol < 2) return axcon_error_set(err, AXCON_EINPUT, "pseudo-likelihood needs at least 2 columns (got %zu)", ncol);
+    if (nseq == 0) return axcon_error_set(err, AXCON_EINPUT, "pseudo-likelihood needs at least one sequence");
+    if (ax_mul_ok(nseq, ncol, &cells) != 0 || ncol > (size_t)UINT32_MAX / BLK)
+        return axcon_error_set(err, AXCON_ERESOURCE, "alignment too large (%zu x %zu)", nseq, ncol);
+    for (size_t k = 0; k < cells; k++)
+        if (codes[k] >= Q)
+            return axcon_error_set(err, AXCON_EINPUT, "sequence %zu, column %zu: state code %d out of range 0..20",
+                                   k / ncol + 1, k % ncol + 1, codes[k]);
+    if (w)
+        for (size_t n = 0; n < nseq; n++)
+            if (!(w[n] >= 0.0) || !isfinite(w[n]))
+                return axcon_error_set(err, AXCON_EINPUT, "sequence %zu: invalid weight %g", n + 1, w[n]);
+
+    d = ax_alloc(1, sizeof *d, 1, "pll data", err);
+    if (!d) return err ? err->status : AXCON_ENOMEM;
+    d->L = ncol;
+    while (tsize < 2 * nseq) tsize <<= 1;
+    table = ax_alloc(tsize, sizeof *table, 0, "pll hash table", err);
+    d->codes = ax_alloc(cells, 1, 0, "pll codes", err);
+    d->w = ax_alloc(nseq, sizeof *d->w, 0, "pll weights", err);
+    if (!table || !d->codes || !d->w) goto fail_nomem;
+    for (size_t t = 0; t < tsize; t++) table[t] = SIZE_MAX;
+
+    for (size_t n = 0; n < nseq; n++) {
+        double wn = w ? w[n] : 1.0;
+        if (!(wn > 0.0)) continue;
+        const uint8_t *r = codes + n * ncol;
+        size_t t = (size_t)row_hash(r, ncol) & (tsize - 1);
+        while (table[t] != SIZE_MAX && memcmp(d->codes + table[t] * ncol, r, ncol) != 0) t = (t + 1) & (tsize - 1);
+        if (table[t] == SIZE_MAX) {
+            table[t] = nkeep;
+            memcpy(d->codes + nkeep * ncol, r, ncol);
+            d->w[nkeep++] = wn;
+        } else {
+            d->w[table[t]] += wn;
+        }
+    }
+    free(table);
+    table = NULL;
+    if (nkeep == 0) {
+        st = axcon_error_set(err, AXCON_EINPUT, "no sequence with a positive weight");
+        goto fail;
+    }
+    d->n = nkeep;
+    d->wsum = 0.0;
+    for (size_t n = 0; n < nkeep; n++) d->wsum += d->w[n];
+    d->off = ax_alloc(nkeep * ncol, sizeof *d->off, 0, "pll offsets", err);
+    if (!d->off) goto fail_nomem;
+    for (size_t n = 0; n < nkeep; n++)
+        for (size_t j = 0; j < ncol; j++)
+            d->off[n * ncol + j] = (uint32_t)((j * Q + d->codes[n * ncol + j]) * QP);
+    *out = d;
+    return AXCON_OK;
+
+fail_nomem:
+    st = AXCON_ENOMEM;
+fail:
+    free(table);
+    axcon_pll_data_free(d);
+    return st;
+}
+
+void axcon_pll_data_free(axcon_pll_data_t *d)
+{
+    if (!d) return;
+    free(d->codes);
+    free(d->w);
+    free(d->off);
+    free(d->scratch);
+    free(d->fi);
+    free(d->ghd);
+    free(d);
+}
+
+size_t axcon_pll_nrows(const axcon_pll_data_t *d) { return d->n; }
+size_t axcon_pll_ncol(const axcon_pll_data_t *d) { return d->L; }
+const uint8_t *axcon_pll_codes(const axcon_pll_data_t *d) { return d->codes; }
+const double *axcon_pll_weights(const axcon_pll_data_t *d) { return d->w; }
+double axcon_pll_wsum(const axcon_pll_data_t *d) { return d->wsum; }
+
+void axcon_pll_freq1(const axcon_pll_data_t *d, double pc, double *f1)
+{
+    size_t L = d->L;
+    memset(f1, 0, L * Q * sizeof *f1);
+    for (size_t n = 0; n < d->n; n++)
+        for (size_t i = 0; i < L; i++) f1[i * Q + d->codes[n * L + i]] += d->w[n];
+    for (size_t k = 0; k < L * Q; k++) f1[k] = (1.0 - pc) * f1[k] / d->wsum + pc / Q;
+}
+
+size_t axcon_pll_nfull(size_t L)
+{
+    size_t a, b;
+    if (ax_mul_ok(L, L, &a) || ax_mul_ok(a, QQ, &b)) return 0;
+    return b;
+}
+
+size_t axcon_pll_nsym(size_t L)
+{
+    size_t a, b;
+    if (L < 2) return 0;
+    if (ax_mul_ok(L, L - 1, &a) || ax_mul_ok(a / 2, QQ, &b)) return 0;
+    return b;
+}
+
+size_t axcon_pll_sym_offset(size_t i, size_t j, size_t L)
+{
+    return (i * L - i * (i + 1) / 2 + (j - i - 1)) * QQ;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* vector helpers (GCC vector extensions; lowered to AVX2 or SSE2 by the including wrapper) */
+
+typedef float v8f __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+typedef double v4d __attribute__((vector_size(32)));
+
+#define AI static inline __attribute__((always_inline))
+#define VLD(p) (*(const v8f *)(const void *)(p))
+#define VST(p, v) (*(v8f *)(void *)(p) = (v))
+/* unaligned variants (the public layouts are not padded) */
+typedef float v8fu __attribute__((vector_size(32), aligned(4)));
+#define VLDU(p) ((v8f)(*(const v8fu *)(const void *)(p)))
+#define VSTU(p, v) (*(v8fu *)(void *)(p) = (v8fu)(v))
+
+AI v8f vsplat(float x) { return (v8f){x, x, x, x, x, x, x, x}; }
+
+/* lane-wise max (a macro: GCC notes an ABI change for 32-byte vector arguments) */
+#define vmax(a, b)                                                                                          \
+    __extension__({                                                                                         \
+        v8f va_ = (a), vb_ = (b);                                                                           \
+        v8i m_ = (v8i)(va_ > vb_);                                                                          \
+        (v8f)(((v8i)va_ & m_) | ((v8i)vb_ & ~m_));                                                          \
+    })
+
+/* expf on 8 lanes: x clamped to [-87.3, 88.3], 2^k * p(r) with a degree-6 polynomial
+ * (Cephes coefficients), relative error ~2e-7. */
+AI v8f vexp_p(const v8f *xp)
+{
+    v8f x = *xp;
+    const v8f lo = vsplat(-87.3f), hi = vsplat(88.3f);
+    x = vmax(x, lo);
+    x = -vmax(-x, -hi);
+    v8f t = x * vsplat(1.44269504088896341f) + vsplat(12582912.0f);
+    v8f kf = t - vsplat(12582912.0f);
+    v8f r = x - kf * vsplat(0.693359375f);
+    r = r - kf * vsplat(-2.12194440e-4f);
+    v8f p = vsplat(1.9875691500e-4f);
+    p = p * r + vsplat(1.3981999507e-3f);
+    p = p * r + vsplat(8.3334519073e-3f);
+    p = p * r + vsplat(4.1665795894e-2f);
+    p = p * r + vsplat(1.6666665459e-1f);
+    p = p * r + vsplat(5.0000001201e-1f);
+    p = p * r * r + r + vsplat(1.0f);
+    v8i k = __builtin_convertvector(kf, v8i);
+    v8i sc = (k + 127) << 23;
+    return p * (v8f)sc;
+}
+
+AI float hsum8_p(const v8f *v)
+{
+    float s = 0.0f;
+    for (int k = 0; k < 8; k++) s += (*v)[k];
+    return s;
+}
+
+AI float hmax8_p(const v8f *v)
+{
+    float m = (*v)[0];
+    for (int k = 1; k < 8; k++) m = (*v)[k] > m ? (*v)[k] : m;
+    return m;
+}
+
+/* by-value wrappers as macros (GCC notes an ABI change for 32-byte vector arguments) */
+#define vexp(x) __extension__({ v8f ex_ = (x); vexp_p(&ex_); })
+#define hsum8(x) __extension__({ v8f hs_ = (x); hsum8_p(&hs_); })
+#define hmax8(x) __extension__({ v8f hm_ = (x); hmax8_p(&hm_); })
+
+/* Sum of the L gathered rows E + off[j] (24 floats each), two interleaved accumulators. */
+AI void gather_sum(const float *E, const uint32_t *off, size_t L, v8f *z0, v8f *z1, v8f *z2)
+{
+    v8f a0 = vsplat(0), a1 = vsplat(0), a2 = vsplat(0), b0 = vsplat(0), b1 = vsplat(0), b2 = vsplat(0);
+    size_t j = 0;
+    for (; j + 2 <= L; j += 2) {
+        const float *p = E + off[j], *q = E + off[j + 1];
+        a0 += VLD(p);
+        a1 += VLD(p + 8);
+        a2 += VLD(p + 16);
+        b0 += VLD(q);
+        b1 += VLD(q + 8);
+        b2 += VLD(q + 16);
+    }
+    if (j < L) {
+        const float *p = E + off[j];
+        a0 += VLD(p);
+        a1 += VLD(p + 8);
+        a2 += VLD(p + 16);
+    }
+    *z0 = a0 + b0;
+    *z1 = a1 + b1;
+    *z2 = a2 + b2;
+}
+
+/* Softmax of one conditional. hp: the 24 padded fields (lanes 21..23 = -1e30). On return
+ * r0..r2 = w (p - e_x) (padding lanes 0); returns w * (log sum exp(z) - z_x). */
+AI double softmax_resid(const float *hp, int x, float wn, v8f *r0, v8f *r1, v8f *r2)
+{
+    v8f z0 = *r0 + VLD(hp), z1 = *r1 + VLD(hp + 8), z2 = *r2 + VLD(hp + 16);
+    v8f m01 = vmax(z0, z1);
+    float m = hmax8(vmax(m01, z2));
+    v8f mv = vsplat(m);
+    v8f e0 = vexp(z0 - mv), e1 = vexp(z1 - mv), e2 = vexp(z2 - mv);
+    e2 *= (v8f){1, 1, 1, 1, 1, 0, 0, 0};
+    float s = hsum8(e0 + e1 + e2);
+    float zx = x < 8 ? z0[x] : x < 16 ? z1[x - 8] : z2[x - 16];
+    double fl = (double)wn * ((double)m + log((double)s) - (double)zx);
+    v8f sc = vsplat(wn / s);
+    e0 *= sc;
+    e1 *= sc;
+    e2 *= sc;
+    if (x < 8) e0[x] -= wn;
+    else if (x < 16) e1[x - 8] -= wn;
+    else e2[x - 16] -= wn;
+    *r0 = e0;
+    *r1 = e1;
+    *r2 = e2;
+    return fl;
+}
+
+AI void acc_gh(double *g, const v8f *r0, const v8f *r1, const v8f *r2)
+{
+    for (int k = 0; k < 8; k++) g[k] += (double)(*r0)[k];
+    for (int k = 0; k < 8; k++) g[8 + k] += (double)(*r1)[k];
+    for (int k = 0; k < 5; k++) g[16 + k] += (double)(*r2)[k];
+}
+
+/* Padded fields of position i. */
+AI void pad_fields(const float *h, size_t i, float *hp)
+{
+    for (int a = 0; a < Q; a++) hp[a] = h[i * Q + a];
+    for (int a = Q; a < QP; a++) hp[a] = -1e30f;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* per-ISA bodies */
+
+/* Full layout, conditional i over all rows: objective partial, field gradient (double) and the
+ * gradient block T (L x BLK, transposed, padded). E is the expanded row block of W. */
+AI void full_row_body(const axcon_pll_data_t *d, size_t i, const float *E, const float *hp, float *T, int want_g,
+                      double *fi, double *ghi)
+{
+    const size_t L = d->L;
+    double f = 0.0;
+    for (size_t n = 0; n < d->n; n++) {
+        const uint32_t *off = d->off + n * L;
+        v8f r0, r1, r2;
+        gather_sum(E, off, L, &r0, &r1, &r2);
+        f += softmax_resid(hp, d->codes[n * L + i], (float)d->w[n], &r0, &r1, &r2);
+        if (!want_g) continue;
+        acc_gh(ghi, &r0, &r1, &r2);
+        for (size_t j = 0; j < L; j++) {
+            float *t = T + off[j];
+            VST(t, VLD(t) + r0);
+            VST(t + 8, VLD(t + 8) + r1);
+            VST(t + 16, VLD(t + 16) + r2);
+        }
+    }
+    *fi = f;
+}
+
+/* 8x8 transpose of r[0..7] in place. */
+AI void tr8(v8f *r)
+{
+    v8f t0 = __builtin_shufflevector(r[0], r[1], 0, 8, 1, 9, 4, 12, 5, 13);
+    v8f t1 = __builtin_shufflevector(r[0], r[1], 2, 10, 3, 11, 6, 14, 7, 15);
+    v8f t2 = __builtin_shufflevector(r[2], r[3], 0, 8, 1, 9, 4, 12, 5, 13);
+    v8f t3 = __builtin_shufflevector(r[2], r[3], 2, 10, 3, 11, 6, 14, 7, 15);
+    v8f t4 = __builtin_shufflevector(r[4], r[5], 0, 8, 1, 9, 4, 12, 5, 13);
+    v8f t5 = __builtin_shufflevector(r[4], r[5], 2, 10, 3, 11, 6, 14, 7, 15);
+    v8f t6 = __builtin_shufflevector(r[6], r[7], 0, 8, 1, 9, 4, 12, 5, 13);
+    v8f t7 = __builtin_shufflevector(r[6], r[7], 2, 10, 3, 11, 6, 14, 7, 15);
+    v8f u0 = __builtin_shufflevector(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13);
+    v8f u1 = __builtin_shufflevector(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);
+    v8f u2 = __builtin_shufflevector(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13);
+    v8f u3 = __builtin_shufflevector(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);
+    v8f u4 = __builtin_shufflevector(t4, t6, 0, 1, 8, 9, 4, 5, 12, 13);
+    v8f u5 = __builtin_shufflevector(t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);
+    v8f u6 = __builtin_shufflevector(t5, t7, 0, 1, 8, 9, 4, 5, 12, 13);
+    v8f u7 = __builtin_shufflevector(t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);
+    r[0] = __builtin_shufflevector(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11);
+    r[1] = __builtin_shufflevector(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11);
+    r[2] = __builtin_shufflevector(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11);
+    r[3] = __builtin_shufflevector(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11);
+    r[4] = __builtin_shufflevector(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);
+    r[5] = __builtin_shufflevector(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);
+    r[6] = __builtin_shufflevector(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);
+    r[7] = __builtin_shufflevector(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);
+}
+
+/* Transpose through a 24x24 zero-padded tile: src has 21 rows of stride ss, dst receives
+ * 21 rows of stride ds (the first 21 lanes of each, or all 24 when dst is padded: the
+ * padding lanes then get zeros). */
+AI void tr21(const float *src, size_t ss, float *dst, size_t ds, int dst_lanes)
+{
+    float tin[24 * 24] __attribute__((aligned(32)));
+    float tout[24 * 24] __attribute__((aligned(32)));
+    for (int r = 0; r < Q; r++) {
+        memcpy(tin + r * 24, src + r * ss, Q * sizeof(float));
+        tin[r * 24 + 21] = tin[r * 24 + 22] = tin[r * 24 + 23] = 0.0f;
+    }
+    memset(tin + Q * 24, 0, 3 * 24 * sizeof(float));
+    for (int A = 0; A < 3; A++)
+        for (int B = 0; B < 3; B++) {
+            v8f r[8];
+            for (int k = 0; k < 8; k++) r[k] = VLD(tin + (A * 8 + k) * 24 + B * 8);
+            tr8(r);
+            for (int k = 0; k < 8; k++) VST(tout + (B * 8 + k) * 24 + A * 8, r[k]);
+        }
+    for (int r = 0; r < Q; r++) memcpy(dst + r * ds, tout + r * 24, (size_t)dst_lanes * sizeof(float));
+}
+
+#define DEFINE_BODIES(SUF, ATTR)                                                                            \
+    static ATTR void full_row_##SUF(const axcon_pll_data_t *d, size_t i, const float *E, const float *hp,  \
+                                    float *T, int want_g, double *fi, double *ghi)                          \
+    {                                                                                                       \
+        full_row_body(d, i, E, hp, T, want_g, fi, ghi);                                                     \
+    }                                                                                                       \
+    static ATTR void tr21_##SUF(const float *src, size_t ss, float *dst, size_t ds, int lanes)              \
+    {                                                                                                       \
+        tr21(src, ss, dst, ds, lanes);                                                                      \
+    }
+
+DEFINE_BODIES(generic, )
+#if defined(__x86_64__) && defined(__GNUC__)
+DEFINE_BODIES(avx2, __attribute__((target("avx2,fma"))))
+#define HAVE_AVX2_PATH 1
+#endif
+
+typedef void (*full_row_fn)(const axcon_pll_data_t *, size_t, const float *, const float *, float *, int, double *,
+                            double *);
+typedef void (*tr21_fn)(const float *, size_t, float *, size_t, int);
+static int use_avx2(void)
+{
+#ifdef HAVE_AVX2_PATH
+    static int cached = -1;
+    if (cached < 0) {
+        const char *env = getenv("AXCON_NO_SIMD");
+        __builtin_cpu_init();
+        cached = (!env || !*env || env[0] == '0') && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* expansion of one row block into scratch */
+
+/* E[j][b][a] = W[i][j][b][a] (full layout), block i zero. */
+static void expand_full(const float *W, size_t L, size_t i, float *E)
+{
+    for (size_t j = 0; j < L; j++) {
+        float *e = E + j * BLK;
+        if (j == i) {
+            memset(e, 0, BLK * sizeof *e);
+            continue;
+        }
+        const float *w = W + (i * L + j) * QQ;
+        for (int b = 0; b < Q; b++) {
+            memcpy(e + b * QP, w + b * Q, Q * sizeof *e);
+            e[b * QP + 21] = e[b * QP + 22] = e[b * QP + 23] = 0.0f;
+        }
+    }
+}
+
+/* E[j][b][a] = J_ij(a, b) from the symmetric layout, block i zero. */
+static void expand_sym(const float *Jc, size_t L, size_t i, float *E, tr21_fn tr)
+{
+    for (size_t j = 0; j < L; j++) {
+        float *e = E + j * BLK;
+        if (j == i) {
+            memset(e, 0, BLK * sizeof *e);
+            continue;
+        }
+        if (j < i) { /* block (j, i) holds [state of j][state of i] = [b][a] */
+            const float *w = Jc + axcon_pll_sym_offset(j, i, L);
+            for (int b = 0; b < Q; b++) {
+                memcpy(e + b * QP, w + b * Q, Q * sizeof *e);
+                e[b * QP + 21] = e[b * QP + 22] = e[b * QP + 23] = 0.0f;
+            }
+        } else { /* block (i, j) holds [a][b]: transpose */
+            tr(Jc + axcon_pll_sym_offset(i, j, L), Q, e, QP, QP);
+        }
+    }
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* public kernels */
+
+typedef enum { OUT_FULL, OUT_SYM } out_kind_t;
+
+/* The shared driver: for every position i, expand the couplings, run the row kernel, write
+ * the gradient block out. */
+#define FBLK 65536 /* fixed block size of the final pass (partial sums combined in block order) */
+
+static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, const float *Jc, double *f, float *gh,
+                     float *gout, float *work, double lj, double *jsq, axcon_error_t *err)
+{
+    const size_t L = d->L;
+    const int nth = ax_max_threads();
+    const int want_g = gh != NULL || gout != NULL;
+    const size_t per = L * BLK, nper = 2;
+    size_t need;
+    float *scratch;
+    double *fi, *ghd;
+
+    if (ax_mul_ok((size_t)nth * per, nper, &need) != 0)
+        return axcon_error_set(err, AXCON_ENOMEM, "pll scratch: size overflow");
+    if (need > d->scratch_n) {
+        axcon_pll_data_t *dm = (axcon_pll_data_t *)d; /* workspace only */
+        free(dm->scratch);
+        dm->scratch_n = 0;
+        dm->scratch = aligned_floats(need, "pll scratch", err);
+        if (!dm->scratch) return AXCON_ENOMEM;
+        dm->scratch_n = need;
+    }
+    if (!d->fi) {
+        axcon_pll_data_t *dm = (axcon_pll_data_t *)d;
+        dm->fi = ax_alloc(L, sizeof *dm->fi, 0, "pll partial objective", err);
+        dm->ghd = ax_alloc(L * Q, sizeof *dm->ghd, 0, "pll field gradient", err);
+        if (!dm->fi || !dm->ghd) {
+            free(dm->fi);
+            free(dm->ghd);
+            dm->fi = NULL;
+            dm->ghd = NULL;
+            return AXCON_ENOMEM;
+        }
+    }
+    scratch = d->scratch;
+    fi = d->fi;
+    ghd = d->ghd;
+    memset(ghd, 0, L * Q * sizeof *ghd);
+    full_row_fn row = full_row_generic;
+    tr21_fn tr = tr21_generic;
+#ifdef HAVE_AVX2_PATH
+    if (use_avx2()) {
+        row = full_row_avx2;
+        tr = tr21_avx2;
+    }
+#endif
+
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t i = 0; i < L; i++) {
+        float *E = scratch + (size_t)thread_id() * per * nper;
+        float *T = E + per;
+        float hp[QP] __attribute__((aligned(32)));
+        pad_fields(h, i, hp);
+        if (W) expand_full(W, L, i, E);
+        else expand_sym(Jc, L, i, E, tr);
+        if (want_g) memset(T, 0, per * sizeof *T);
+        row(d, i, E, hp, T, want_g, &fi[i], ghd + i * Q);
+        if (!gout) continue;
+        for (size_t j = 0; j < L; j++) {
+            const float *t = T + j * BLK;
+            if (W) { /* row block i of gW, same transposed layout */
+                float *g = gout + (i * L + j) * QQ;
+                if (j == i) memset(g, 0, QQ * sizeof *g);
+                else
+                    for (int b = 0; b < Q; b++) memcpy(g + b * Q, t + b * QP, Q * sizeof *g);
+            } else if (j > i) { /* block (i, j) = [state of i][state of j]: transpose */
+                tr(t, QP, gout + axcon_pll_sym_offset(i, j, L), Q, Q);
+            } else if (j < i) { /* block (j, i) = [state of j][state of i] = [b][a] */
+                float *g = work + axcon_pll_sym_offset(j, i, L);
+                for (int b = 0; b < Q; b++) memcpy(g + b * Q, t + b * QP, Q * sizeof *g);
+            }
+        }
+    }
+    if (!W && (gout || jsq)) { /* gJc += work (+ 2 lj Jc), sum of Jc^2 */
+        const size_t nj = axcon_pll_nsym(L), nb = (nj + FBLK - 1) / FBLK;
+        double *part = jsq ? ax_alloc(nb, sizeof *part, 0, "pll partial sums", err) : NULL;
+        if (jsq && !part) return AXCON_ENOMEM;
+        const float l2 = (float)(2.0 * lj);
+#pragma omp parallel for schedule(static)
+        for (size_t b = 0; b < nb; b++) {
+            size_t lo = b * FBLK, hi = lo + FBLK < nj ? lo + FBLK : nj;
+            double s0 = 0.0, s1 = 0.0;
+            if (gout && l2 != 0.0f)
+                for (size_t k = lo; k < hi; k++) gout[k] += work[k] + l2 * Jc[k];
+            else if (gout)
+                for (size_t k = lo; k < hi; k++) gout[k] += work[k];
+            if (jsq) {
+                size_t k = lo;
+                for (; k + 2 <= hi; k += 2) {
+                    s0 += (double)Jc[k] * Jc[k];
+                    s1 += (double)Jc[k + 1] * Jc[k + 1];
+                }
+                if (k < hi) s0 += (double)Jc[k] * Jc[k];
+                part[b] = s0 + s1;
+            }
+        }
+        if (jsq) {
+            double t = 0.0;
+            for (size_t b = 0; b < nb; b++) t += part[b];
+            *jsq = t;
+            free(part);
+        }
+    }
+    double tot = 0.0;
+    for (size_t i = 0; i < L; i++) tot += fi[i];
+    *f = tot;
+    if (gh)
+        for (size_t k = 0; k < L * Q; k++) gh[k] = (float)ghd[k];
+    return AXCON_OK;
+}
+
+int axcon_pll_eval_full(const axcon_pll_data_t *d, const float *h, const float *W, double *f, float *gh, float *gW,
+                        axcon_error_t *err)
+{
+    return eval_rows(d, h, W, NULL, f, gh, gW, NULL, 0.0, NULL, err);
+}
+
+int ax_pll_eval_sym_l2(const axcon_pll_data_t *d, const float *h, const float *Jc, double lambda_j, double *f,
+                       double *jsq, float *gh, float *gJc, float *work, axcon_error_t *err)
+{
+    float *own = NULL;
+    if (gJc && !work) {
+        own = ax_alloc(axcon_pll_nsym(d->L), sizeof *own, 0, "pll gradient work", err);
+        if (!own) return AXCON_ENOMEM;
+        work = own;
+    }
+    int st = eval_rows(d, h, NULL, Jc, f, gh, gJc, work, lambda_j, jsq, err);
+    free(own);
+    return st;
+}
+
+int axcon_pll_eval_sym_work(const axcon_pll_data_t *d, const float *h, const float *Jc, double *f, float *gh,
+                            float *gJc, float *work, axcon_error_t *err)
+{
+    return ax_pll_eval_sym_l2(d, h, Jc, 0.0, f, NULL, gh, gJc, work, err);
+}
+
+int axcon_pll_eval_sym(const axcon_pll_data_t *d, const float *h, const float *Jc, double *f, float *gh, float *gJc,
+                       axcon_error_t *err)
+{
+    return axcon_pll_eval_sym_work(d, h, Jc, f, gh, gJc, NULL, err);
+}

@@ -1,0 +1,177 @@
+/* plm.c - owns method "plm" (axcon/plm.h): CCMpred's regularised pseudo-likelihood objective on
+ * the shared kernel (axcon/pll.h, symmetric layout), its L-BFGS fit (src/model/lbfgs.h), the
+ * starting point, the memory-aware history size, progress logging and the coupling-norm score. */
+#include "axcon/plm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "axcon/log.h"
+#include "axcon/pll.h"
+#include "core/util.h"
+#include "model/lbfgs.h"
+#include "model/pll_internal.h"
+
+#define Q AXCON_PLL_Q
+#define QQ (Q * Q)
+#define GAP (Q - 1)
+
+/* History pairs: 3 (5 converges no faster per iteration here and costs 4 more vectors), fewer
+ * for very long alignments so that the optimiser's 2m + 3 vectors (x, g, direction, pairs)
+ * stay within PLM_VEC_BUDGET bytes: L = 464 keeps m = 3 (1.7 GB), L = 949 gets m = 1 (4 GB). */
+#define PLM_M_MAX 3
+#define PLM_M_MIN 1
+#define PLM_VEC_BUDGET ((double)4.5 * 1024 * 1024 * 1024)
+
+typedef struct plm_ctx {
+    const axcon_pll_data_t *d;
+    size_t L, nh, nj;
+    double lambda_h, lambda_j;
+} plm_ctx_t;
+
+/* f = kernel + lambda_h |h_aa|^2 + lambda_j |J|^2 (the J penalty folded into the kernel's last
+ * pass), gradients likewise; the gap field is frozen at 0. */
+static int plm_eval(void *vc, const float *x, double *f, float *g, float *work, axcon_error_t *err)
+{
+    plm_ctx_t *c = vc;
+    const float *h = x, *J = x + c->nh;
+    float *gh = g, *gJ = g + c->nh;
+    double fd, rj;
+    int st = ax_pll_eval_sym_l2(c->d, h, J, c->lambda_j, &fd, &rj, gh, gJ, work ? work + c->nh : NULL, err);
+    if (st != AXCON_OK) return st;
+    double rh = 0.0;
+    const float lh2 = (float)(2.0 * c->lambda_h);
+    for (size_t i = 0; i < c->L; i++) {
+        for (int a = 0; a < GAP; a++) {
+            float v = h[i * Q + a];
+            rh += (double)v * v;
+            gh[i * Q + a] += lh2 * v;
+        }
+        gh[i * Q + GAP] = 0.0f;
+    }
+    *f = fd + c->lambda_h * rh + c->lambda_j * rj;
+    return AXCON_OK;
+}
+
+static int plm_progress(void *vc, const ax_lbfgs_info_t *in)
+{
+    (void)vc;
+    if (in->iter % 10 == 0)
+        axcon_info("iter %d: f=%.8g |g|=%.4g step=%.3g evals=%d", in->iter, in->f, in->gnorm, in->step, in->nevals);
+    return 0;
+}
+
+static const char *status_str(ax_lbfgs_status_t s)
+{
+    switch (s) {
+    case AX_LBFGS_CONVERGED_F: return "relative decrease below tolerance";
+    case AX_LBFGS_CONVERGED_G: return "gradient below tolerance";
+    case AX_LBFGS_MAX_ITER: return "iteration limit";
+    case AX_LBFGS_MAX_EVALS: return "evaluation limit";
+    case AX_LBFGS_LINESEARCH_FAIL: return "line search found no better point";
+    case AX_LBFGS_STOPPED: return "stopped";
+    default: return "running";
+    }
+}
+
+/* CCMpred's score: norm of J_ij minus its 21x21 mean, over the 20x20 amino-acid block. */
+static void plm_score_matrix(const float *J, size_t L, double *S)
+{
+#pragma omp parallel for schedule(dynamic, 4)
+    for (size_t i = 0; i < L; i++) {
+        S[i * L + i] = 0.0;
+        for (size_t j = i + 1; j < L; j++) {
+            const float *b = J + axcon_pll_sym_offset(i, j, L);
+            double mean = 0.0, s = 0.0;
+            for (int k = 0; k < QQ; k++) mean += b[k];
+            mean /= QQ;
+            for (int a = 0; a < GAP; a++)
+                for (int bb = 0; bb < GAP; bb++) {
+                    double v = b[a * Q + bb] - mean;
+                    s += v * v;
+                }
+            S[i * L + j] = sqrt(s);
+        }
+    }
+    for (size_t i = 0; i < L; i++)
+        for (size_t j = 0; j < i; j++) S[i * L + j] = S[j * L + i];
+}
+
+int axcon_plm_scores_codes(const uint8_t *codes, size_t nseq, size_t ncol, const double *w,
+                           const axcon_predict_opts_t *o, double *S, axcon_error_t *err)
+{
+    axcon_pll_data_t *d = NULL;
+    float *x = NULL;
+    double *f1 = NULL;
+    int st;
+    const size_t L = ncol;
+
+    if (!(o->plm_lambda_h >= 0.0) || !(o->plm_lambda_j >= 0.0) || !isfinite(o->plm_lambda_h) ||
+        !isfinite(o->plm_lambda_j))
+        return axcon_error_set(err, AXCON_EUSAGE, "plm: regularisation strengths must be finite and >= 0 (got %g, %g)",
+                               o->plm_lambda_h, o->plm_lambda_j);
+    if (L < 2) {
+        if (L == 1) S[0] = 0.0;
+        return AXCON_OK;
+    }
+    st = axcon_pll_data_new(codes, nseq, ncol, w, &d, err);
+    if (st != AXCON_OK) return st;
+
+    const size_t nh = L * Q, nj = axcon_pll_nsym(L);
+    size_t nx;
+    if (nj == 0 || nj > SIZE_MAX - nh) {
+        st = axcon_error_set(err, AXCON_ERESOURCE, "plm: %zu columns are too many for the coupling tensor", L);
+        goto out;
+    }
+    nx = nh + nj;
+    x = ax_vec_alloc(nx, 1, "plm parameters", err);
+    f1 = ax_alloc(nh, sizeof *f1, 0, "plm frequencies", err);
+    if (!x || !f1) {
+        st = AXCON_ENOMEM;
+        goto out;
+    }
+    /* fields: log-odds against the gap, one pseudo-count per state */
+    double wsum = axcon_pll_wsum(d);
+    axcon_pll_freq1(d, Q / (wsum + Q), f1);
+    for (size_t i = 0; i < L; i++)
+        for (int a = 0; a < Q; a++) x[i * Q + a] = a == GAP ? 0.0f : (float)(log(f1[i * Q + a]) - log(f1[i * Q + GAP]));
+    plm_ctx_t c = {.d = d, .L = L, .nh = nh, .nj = nj, .lambda_h = o->plm_lambda_h,
+                   .lambda_j = o->plm_lambda_j * (double)(L - 1)};
+    free(f1);
+    f1 = NULL;
+
+    ax_lbfgs_opts_t lo;
+    ax_lbfgs_opts_init(&lo);
+    lo.max_iter = o->plm_max_iter > 0 ? o->plm_max_iter : AXCON_PLM_DEFAULT_MAX_ITER;
+    lo.ftol = o->plm_tol > 0.0 ? o->plm_tol : AXCON_PLM_DEFAULT_TOL;
+    lo.window = 5;
+    {
+        double vec = (double)nx * sizeof(float);
+        int m = PLM_M_MAX;
+        while (m > PLM_M_MIN && (2.0 * m + 3.0) * vec > PLM_VEC_BUDGET) m--;
+        lo.m = m;
+    }
+    axcon_info("plm: %zu columns, %zu distinct sequences, Neff %.1f, %zu parameters, lambda_J %.3g, L-BFGS m=%d "
+               "(%.2f GB of optimiser vectors)",
+               L, axcon_pll_nrows(d), wsum, nx, c.lambda_j, lo.m, (2.0 * lo.m + 3.0) * (double)nx * sizeof(float) / 1e9);
+    ax_lbfgs_info_t info;
+    st = ax_lbfgs_minimize(nx, x, &lo, plm_eval, plm_progress, &c, &info, err);
+    if (st != AXCON_OK) goto out;
+    axcon_info("plm: %d iterations, %d evaluations, f=%.8g |g|=%.4g (%s)", info.iter, info.nevals, info.f, info.gnorm,
+               status_str(info.status));
+
+    plm_score_matrix(x + nh, L, S);
+out:
+    free(x);
+    free(f1);
+    axcon_pll_data_free(d);
+    return st;
+}
+
+int axcon_plm_scores(const axcon_msa_t *msa, const double *w, double neff, const axcon_predict_opts_t *o, double *S,
+                     axcon_error_t *err)
+{
+    (void)neff;
+    return axcon_plm_scores_codes(axcon_msa_data(msa), axcon_msa_nseq(msa), axcon_msa_ncol(msa), w, o, S, err);
+}
