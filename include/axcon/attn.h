@@ -1,0 +1,114 @@
+/* axcon/attn.h - stage 4 (model), default method: factored attention trained per family by
+ * weighted pseudo-likelihood (-m attn).
+ *
+ * Owns: the factored-attention Potts model (Bhattacharya et al. 2020) over the alignment's
+ * kept columns, its warm start from closed-form co-variation, its full-batch training, the
+ * reduction of the trained couplings to raw pair scores, and the sequence-axis weights.
+ *
+ * Model (q = 21 states, the shared pseudo-likelihood kernel of axcon/pll.h):
+ *   logits   l^h_ij = g_h B^h_ij + E_ij + Q_h,i . K_h,j / sqrt(d)       (i != j)
+ *   A^h_ij   = softmax_j(l^h_ij), diagonal masked (A^h_ii = 0)
+ *   W_ij     = sum_h A^h_ij V^h,   Ws_ij = (W_ij + W_ji^T) / 2           (V^h: q x q per head)
+ *   J_ij     = Ws_ij + R_ij                                                (couplings)
+ *   loss     = - sum_n w_n sum_i log P(x_ni | x_n,-i; h, J)
+ *              + lambda L 20 sum_{i<j} |Ws_ij|^2 + lambda_r (L-1) sum_{i<j} |R_ij|^2
+ *              + lambda_h |h|^2 + lambda_qk (|Q|^2 + |K|^2) + lambda_v |V|^2 + lambda_e |E|^2
+ * B^h is a fixed per-head bias from the warm start (z-scored mean-field DCA scores plus the
+ * projection of each pair's log-odds block on the head's value pattern), g_h its learned scale;
+ * E an optional learned pair bias shared by the heads; R an optional free Potts residual
+ * (lambda_r = 0 turns it off and leaves pure factored attention). The gap state is not coupled
+ * through V by default (gap_coupling = 0: the gap row/column of every V^h is held at 0).
+ * Values start from the leading patterns of the best pairs' log-odds blocks (heads in +/- pairs),
+ * fields from the independent-site model. Training: full-batch L-BFGS (src/model/lbfgs.c).
+ * Ws is materialised in the kernel's symmetric layout (L(L-1)/2 q^2 floats, with its gradient);
+ * attention maps are kept as H L^2 doubles.
+ *
+ * Scores: raw, symmetric L x L (no APC: the caller applies it), diagonal 0:
+ *   FROB  ||J_ij||_F over the 20 amino acids (gap row/column excluded) after the zero-sum
+ *         gauge of the 20 x 20 block (default);
+ *   ATTN  sum_h ||V^h||_F (A^h_ij + A^h_ji) / 2 (attention maps weighted by value norms).
+ * Results are identical for every thread count (static ownership, fixed-order sums). */
+#ifndef AXCON_ATTN_H
+#define AXCON_ATTN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "axcon/error.h"
+#include "axcon/msa.h"
+#include "axcon/predict.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Defaults measured on 20 benchmark families (docs in the report of the first version):
+ * 16 heads of size 8, lambda 0.01, residual lambda_r 0.2, 50 L-BFGS iterations. */
+#define AXCON_ATTN_DEFAULT_HEADS 16
+#define AXCON_ATTN_DEFAULT_DIM 8
+#define AXCON_ATTN_DEFAULT_LAMBDA 0.01
+#define AXCON_ATTN_DEFAULT_LAMBDA_R 0.2
+#define AXCON_ATTN_DEFAULT_MAX_ITER 50
+
+typedef enum axcon_attn_init {
+    AXCON_ATTN_INIT_WARM = 0,  /* warm start from closed-form couplings, kept as a fixed logit
+                                  bias per head with a learned scale (default) */
+    AXCON_ATTN_INIT_LOWRANK,   /* the same seed, through rank-d queries and keys (no bias) */
+    AXCON_ATTN_INIT_RANDOM     /* random Q, K, small V (the paper's start) */
+} axcon_attn_init_t;
+
+typedef enum axcon_attn_score {
+    AXCON_ATTN_SCORE_FROB = 0, /* Frobenius norm of the gauged 20 x 20 block of Ws_ij */
+    AXCON_ATTN_SCORE_ATTN      /* value-norm-weighted symmetrised attention maps */
+} axcon_attn_score_t;
+
+typedef struct axcon_attn_opts {
+    int heads;           /* H [16] */
+    int dim;             /* d [8] */
+    double lambda;       /* coupling penalty per L*20 [0.01]: lambda*L*20*sum|Ws_ij|^2 */
+    double lambda_h;     /* fields [0.01] */
+    double lambda_qk;    /* queries and keys [0.01] */
+    double lambda_v;     /* values [0.0] */
+    double lambda_e;     /* learned pair bias of the logits, shared by the heads: penalty
+                            lambda_e |E|^2; 0 = no pair bias [0.0] */
+    double lambda_r;     /* per (L-1): a free Potts residual R added to the attention couplings,
+                            penalty lambda_r (L-1) |R|^2 (CCMpred's scaling); 0 = none [0.2] */
+    int max_iter;        /* L-BFGS iterations [50] */
+    double tol;          /* relative objective decrease to stop [1e-4] */
+    axcon_attn_init_t init;
+    double init_tau;     /* warm start: logit scale of the z-scored seed scores [2.0] */
+    int warm_source;     /* seed scores of the warm start: 0 = mean-field DCA, 1 = log-odds [0] */
+    int gap_coupling;    /* 1 = the gap state is coupled like an amino acid; 0 = gap inputs
+                            carry no coupling (values of the gap row/column fixed at 0) [0] */
+    axcon_attn_score_t score;
+    double seq_beta;     /* sequence axis: 0 = the caller's weights; > 0 = soft identity
+                            kernel w_n = 1 / sum_m sigmoid(beta (id(n,m) - seq_theta)) */
+    double seq_theta;    /* [0.8] */
+    uint64_t seed;       /* deterministic pseudo-random start [1] */
+    int max_seqs;        /* deep alignments: train on a systematic, weight-proportional sample
+                            of about this many sequences (0 = all) [0] */
+} axcon_attn_opts_t;
+
+AXCON_API void axcon_attn_opts_init(axcon_attn_opts_t *o);
+
+/* Train on an N x L row-major code matrix (0..20) with sequence weights w (N doubles, not
+ * NULL) and write raw symmetric L x L scores to S. EUSAGE on bad options, EINPUT on bad
+ * codes/weights or L < 2, ENOMEM, EINTERNAL if training diverges. */
+AXCON_API int axcon_attn_fit_codes(const uint8_t *codes, size_t nseq, size_t ncol, const double *w,
+                                   const axcon_attn_opts_t *o, double *S, axcon_error_t *err);
+
+/* The pipeline entry (-m attn): options from o->attn_* (0 = default), weights w (N doubles)
+ * with sum neff; S receives raw symmetric ncol x ncol scores (no APC). */
+AXCON_API int axcon_attn_scores(const axcon_msa_t *msa, const double *w, double neff, const axcon_predict_opts_t *o,
+                                double *S, axcon_error_t *err);
+
+/* Soft sequence-identity weights (the sequence axis): w_n = 1 / sum_m sigmoid(beta (id(n,m) - theta)),
+ * id = fraction of equal states over the ncol columns (gap = gap counts). beta = +inf (or > 1e6)
+ * gives the identity-threshold weights. Writes N weights and, when not NULL, their sum. */
+AXCON_API int axcon_attn_seq_weights(const uint8_t *codes, size_t nseq, size_t ncol, double beta, double theta,
+                                     double *w, double *neff, axcon_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

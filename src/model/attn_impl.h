@@ -1,0 +1,84 @@
+/* attn_impl.h - internals of the factored-attention model (src/model/attn.c), exposed to
+ * tests/test_attn.c only (not installed).
+ *
+ * Owns: the parameter vector layout
+ *   x = [ h (L*q) | V (H*q*q) | Q (H*L*d) | K (H*L*d) | g (H) | E (P, only when lam_e > 0) ]
+ * (h[i*q + a], V[(h*q + a)*q + b], Q[(h*L + i)*d + k], K likewise, g[h], E[p(i,j)]), the
+ * training workspace, and the objective/gradient evaluation used by the optimiser.
+ * Attention logits of head h: g_h B_h(i,j) + E_ij + Q_h,i . K_h,j / sqrt(d), where B_h is an
+ * optional fixed bias (the warm start's seed, NULL = none; then g is unused and its gradient is
+ * 0) and E a learned symmetric pair bias shared by the heads, penalised by lam_e |E|^2.
+ * Couplings: J = Ws + R, R an optional free Potts residual in the kernel's symmetric layout
+ * (float, m->R, outside x) penalised by lam_r |R|^2 (lam_w then penalises Ws alone). */
+#ifndef AX_ATTN_IMPL_H
+#define AX_ATTN_IMPL_H
+
+#include <stddef.h>
+
+#include "axcon/error.h"
+#include "axcon/pll.h"
+
+typedef struct ax_attn_model {
+    size_t L, H, d, q, P;        /* P = L(L-1)/2 pairs */
+    size_t off_v, off_q, off_k, off_g, off_e; /* offsets in x (h at 0) */
+    size_t nx;                   /* parameters in x (doubles) */
+    size_t nr;                   /* Potts residual floats (P*q*q when use_r, else 0) */
+    double lam_w;                /* penalty on sum_{i<j} |Ws_ij|^2 (already times L*20) */
+    double lam_h, lam_qk, lam_v, lam_e, lam_r;
+    int use_r;                   /* Potts residual R added to Ws (symmetric layout, floats) */
+    float *R, *gR;               /* the residual and its gradient (owned) */
+    const float *Rf;             /* residual read by ax_attn_eval (R, or the optimiser's copy) */
+    float *gRf;                  /* where ax_attn_eval writes its gradient */
+    int iters;                   /* iterations of the last training */
+    int use_e;                   /* shared symmetric pair bias E (P params at off_e) */
+    int no_gap;                  /* 1: value rows/columns of the gap state held at 0 */
+    int seed_mf;                 /* warm start seeded by mean-field scores (else log-odds) */
+    const axcon_pll_data_t *data;
+    /* workspace */
+    double *A;    /* H*L*L attention rows (diagonal 0) */
+    double *Kt;   /* H*d*L keys transposed per head (scratch) */
+    float *bias;  /* H*L*L fixed logit bias or NULL (set by ax_attn_init_params) */
+    double *dL;   /* H*L*L logit gradient (with the pair bias) */
+    float *Cp;    /* (P+4)*2H: (A^h_ij, A^h_ji) per pair i<j; zero padding rows */
+    float *dC;    /* (P+4)*2H: gradient w.r.t. Cp */
+    float *Vx;    /* (2H+4)*448: V^h then (V^h)^T, rows padded with zeros, 4 zero rows */
+    double *part; /* nblk*2H*448 partial sums of the value gradient */
+    float *gsc;   /* nblk*64*448 gradient scratch */
+    size_t nblk;
+    float *hf, *gh;  /* L*q */
+    float *Jc, *gJc; /* symmetric layout of axcon/pll.h */
+    double f_pll;    /* last pseudo-likelihood term */
+    long nevals;
+} ax_attn_model_t;
+
+int ax_attn_model_init(ax_attn_model_t *m, const axcon_pll_data_t *data, size_t H, size_t d, double lam_w,
+                       double lam_h, double lam_qk, double lam_v, double lam_e, double lam_r, axcon_error_t *err);
+void ax_attn_model_free(ax_attn_model_t *m);
+
+/* Attention maps A (m->A) from x. */
+void ax_attn_softmax(ax_attn_model_t *m, const double *x);
+/* A (already computed) and V of x -> Ws in m->Jc (symmetric layout). */
+void ax_attn_couplings(ax_attn_model_t *m, const double *x);
+/* Objective and gradient (g may be NULL). */
+int ax_attn_eval(ax_attn_model_t *m, const double *x, double *f, double *g, axcon_error_t *err);
+
+/* Start of x (nx doubles): mode 0 = warm start with a fixed per-head logit bias (allocates
+ * m->bias), 1 = warm start through low-rank Q, K, 2 = random. */
+int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long long seed, double *x,
+                        axcon_error_t *err);
+
+/* Systematic weight-proportional subsample of ~target sequences (see attn.c). */
+size_t ax_attn_subsample(const double *w, size_t nseq, size_t target, double *wout);
+
+/* Minimise the objective from x (L-BFGS, in place); *fout = final objective. */
+int ax_attn_train(ax_attn_model_t *m, double *x, int max_iter, double tol, double *fout, axcon_error_t *err);
+
+/* Raw scores from trained x: mode 0 = Frobenius of gauged 20x20 Ws blocks, 1 = attention maps. */
+void ax_attn_reduce(ax_attn_model_t *m, const double *x, int mode, double *S);
+
+/* Top-k eigenpairs (largest |lambda|) of a symmetric n x n matrix by subspace iteration;
+ * vecs n x k (column j = vecs[i*k + j]), vals k. Deterministic. */
+int ax_sym_topk(const double *M, size_t n, size_t k, int iters, unsigned long long seed, double *vecs,
+                double *vals, axcon_error_t *err);
+
+#endif

@@ -1,0 +1,442 @@
+/* test_attn.c - unit tests of the factored-attention model (-m attn, src/model/attn.c):
+ * the full objective's gradient against central finite differences, masked-diagonal softmax
+ * rows, the symmetrisation of the couplings, a finite warm start, thread invariance, a
+ * planted coupled pair that must rank first, the sequence-axis weights and option errors. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "axcon/attn.h"
+#include "axcon/contacts.h"
+#include "axcon/msa.h"
+#include "axcon/pll.h"
+#include "axcon/predict.h"
+#include "axcon/weights.h"
+#include "model/attn_impl.h"
+#include "testutil.h"
+
+static uint64_t rs = 88172645463325252ULL;
+static uint64_t rnd(void)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return rs;
+}
+static double urnd(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
+
+/* N x L alignment over a reduced alphabet with one planted pair: column pj copies a fixed
+ * permutation of column pi with probability pcopy. Column k's states are drawn from a
+ * column-specific set of 5 letters (plus occasional gaps). */
+static uint8_t *toy_msa(size_t N, size_t L, size_t pi, size_t pj, double pcopy, uint64_t seed)
+{
+    rs = seed;
+    uint8_t *c = malloc(N * L);
+    if (!c) exit(99);
+    for (size_t n = 0; n < N; n++) {
+        for (size_t k = 0; k < L; k++) {
+            size_t base = (k * 7) % 16;
+            c[n * L + k] = (uint8_t)(urnd() < 0.03 ? 20 : base + (size_t)(urnd() * 5));
+        }
+        if (urnd() < pcopy) {
+            int a = c[n * L + pi];
+            c[n * L + pj] = (uint8_t)(a == 20 ? 20 : (a * 7 + 3) % 20);
+        }
+    }
+    return c;
+}
+
+typedef struct {
+    uint8_t *codes;
+    double *w;
+    axcon_pll_data_t *data;
+    ax_attn_model_t m;
+    double *x;
+} fixture_t;
+
+/* mode: 0 warm start with logit bias, 1 warm start through low-rank Q K, 2 random */
+static void fixture_new(fixture_t *fx, size_t N, size_t L, size_t H, size_t d, int mode, double lam)
+{
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    fx->codes = toy_msa(N, L, 1, L - 2, 0.8, 12345);
+    fx->w = malloc(N * sizeof(double));
+    CU_ASSERT_FATAL(fx->w != NULL);
+    for (size_t n = 0; n < N; n++) fx->w[n] = 0.5 + 0.5 * (double)(n % 3);
+    CU_ASSERT_EQUAL_FATAL(axcon_pll_data_new(fx->codes, N, L, fx->w, &fx->data, &e), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_model_init(&fx->m, fx->data, H, d, lam, 0.01, 0.01, 0.01, 0.03, 0.02, &e), AXCON_OK);
+    fx->x = calloc(fx->m.nx, sizeof(double));
+    CU_ASSERT_FATAL(fx->x != NULL);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_init_params(&fx->m, mode, 1.0, 7, fx->x, &e), AXCON_OK);
+}
+
+static void fixture_free(fixture_t *fx)
+{
+    ax_attn_model_free(&fx->m);
+    axcon_pll_data_free(fx->data);
+    free(fx->codes);
+    free(fx->w);
+    free(fx->x);
+}
+
+/* The objective's gradient w.r.t. every parameter block against central differences. The
+ * couplings pass through float (the shared kernel's precision), so the step is large (the
+ * objective is smooth: the O(h^2) error is far below the float noise of small steps) and the
+ * tolerance is relative to the gradient scale. */
+static void test_gradient(void)
+{
+    fixture_t fx;
+    fixture_new(&fx, 40, 7, 3, 4, 0, 0.05);
+    CU_ASSERT_FATAL(fx.m.bias != NULL);
+    ax_attn_model_t *m = &fx.m;
+    /* make the values and attention non-trivial */
+    rs = 99;
+    for (size_t t = m->off_v; t < m->off_q; t++) fx.x[t] = 0.3 * (urnd() - 0.5);
+    for (size_t t = m->off_q; t < m->off_g; t++) fx.x[t] = urnd() - 0.5;
+    for (size_t t = m->off_g; t < m->nx; t++) fx.x[t] = 0.5 + urnd();
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    double *g = malloc(m->nx * sizeof(double)), f0;
+    CU_ASSERT_FATAL(g != NULL);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &f0, g, &e), AXCON_OK);
+    double gmax = 0;
+    for (size_t t = 0; t < m->nx; t++) gmax = fmax(gmax, fabs(g[t]));
+    CU_ASSERT(gmax > 1e-3);
+    CU_ASSERT_FATAL(m->use_e && m->nx == m->off_e + m->P);
+    CU_ASSERT_FATAL(m->use_r && m->nr == m->P * m->q * m->q && m->Rf == m->R);
+    for (size_t t = m->off_e; t < m->nx; t++) fx.x[t] = urnd() - 0.5;
+    for (size_t t = 0; t < m->nr; t++) m->R[t] = (float)(0.25 * (urnd() - 0.5));
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &f0, g, &e), AXCON_OK);
+    /* the residual (float, outside x): central differences on a sample of entries */
+    double rmax = 0;
+    for (size_t t = 0; t < m->nr; t++) rmax = fmax(rmax, fabs(m->gR[t]));
+    CU_ASSERT(rmax > 1e-3);
+    int rbad = 0;
+    for (int k = 0; k < 12; k++) {
+        size_t t = (size_t)(rnd() % m->nr);
+        double gr = m->gR[t], fp, fm;
+        float keep = m->R[t];
+        m->R[t] = keep + 0.0625f;
+        CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &fp, NULL, &e), AXCON_OK);
+        m->R[t] = keep - 0.0625f;
+        CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &fm, NULL, &e), AXCON_OK);
+        m->R[t] = keep;
+        double fd = (fp - fm) / 0.125;
+        if (fabs(fd - gr) > 1e-3 * fmax(1.0, rmax) + 1e-2 * fabs(gr)) {
+            rbad++;
+            fprintf(stderr, "grad residual index %zu: analytic %.6g numeric %.6g\n", t, gr, fd);
+        }
+    }
+    CU_ASSERT_EQUAL(rbad, 0);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &f0, g, &e), AXCON_OK);
+    const size_t starts[6] = {0, m->off_v, m->off_q, m->off_k, m->off_g, m->off_e};
+    const size_t ends[6] = {m->off_v, m->off_q, m->off_k, m->off_g, m->off_e, m->nx};
+    int checked = 0, bad = 0;
+    for (int blk = 0; blk < 6; blk++) {
+        double bmax = 0;
+        for (size_t t = starts[blk]; t < ends[blk]; t++) bmax = fmax(bmax, fabs(g[t]));
+        for (int s = 0; s < 12; s++) {
+            size_t t = starts[blk] + (size_t)(rnd() % (ends[blk] - starts[blk]));
+            double h = 0.05, fp, fm, keep = fx.x[t];
+            fx.x[t] = keep + h;
+            CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &fp, NULL, &e), AXCON_OK);
+            fx.x[t] = keep - h;
+            CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &fm, NULL, &e), AXCON_OK);
+            fx.x[t] = keep;
+            double fd = (fp - fm) / (2 * h);
+            double tol = 1e-3 * fmax(1.0, bmax) + 1e-2 * fabs(g[t]);
+            checked++;
+            if (fabs(fd - g[t]) > tol) {
+                bad++;
+                fprintf(stderr, "grad block %d index %zu: analytic %.6g numeric %.6g\n", blk, t, g[t], fd);
+            }
+        }
+        CU_ASSERT(bmax > 0); /* every block receives gradient */
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(checked, 72);
+    free(g);
+    fixture_free(&fx);
+}
+
+static void test_softmax_rows(void)
+{
+    fixture_t fx;
+    fixture_new(&fx, 30, 9, 4, 3, 0, 0.01);
+    ax_attn_model_t *m = &fx.m;
+    ax_attn_softmax(m, fx.x);
+    for (size_t h = 0; h < m->H; h++)
+        for (size_t i = 0; i < m->L; i++) {
+            const double *row = m->A + (h * m->L + i) * m->L;
+            double s = 0;
+            for (size_t j = 0; j < m->L; j++) {
+                CU_ASSERT(row[j] >= 0.0);
+                s += row[j];
+            }
+            CU_ASSERT_DOUBLE_EQUAL(row[i], 0.0, 0.0);
+            CU_ASSERT_DOUBLE_EQUAL(s, 1.0, 1e-12);
+        }
+    fixture_free(&fx);
+}
+
+/* Ws_ij(a,b) = (W_ij(a,b) + W_ji(b,a)) / 2 with W_ij = sum_h A^h_ij V^h, checked naively. */
+static void test_symmetrisation(void)
+{
+    fixture_t fx;
+    fixture_new(&fx, 30, 8, 3, 3, 2, 0.01);
+    ax_attn_model_t *m = &fx.m;
+    rs = 5;
+    for (size_t t = m->off_v; t < m->off_q; t++) fx.x[t] = urnd() - 0.5;
+    ax_attn_softmax(m, fx.x);
+    ax_attn_couplings(m, fx.x);
+    const size_t L = m->L, q = m->q;
+    const double *V = fx.x + m->off_v;
+    double maxerr = 0;
+    for (size_t i = 0; i < L; i++)
+        for (size_t j = i + 1; j < L; j++) {
+            const float *blk = m->Jc + axcon_pll_sym_offset(i, j, L);
+            for (size_t a = 0; a < q; a++)
+                for (size_t b = 0; b < q; b++) {
+                    double wij = 0, wji = 0;
+                    for (size_t h = 0; h < m->H; h++) {
+                        wij += m->A[(h * L + i) * L + j] * V[(h * q + a) * q + b];
+                        wji += m->A[(h * L + j) * L + i] * V[(h * q + b) * q + a];
+                    }
+                    maxerr = fmax(maxerr, fabs(blk[a * q + b] - 0.5 * (wij + wji)));
+                }
+        }
+    CU_ASSERT(maxerr < 1e-6);
+    fixture_free(&fx);
+}
+
+static void test_warm_start_finite(void)
+{
+    fixture_t fx;
+    fixture_new(&fx, 200, 30, 8, 6, 0, 0.01);
+    int finite = 1;
+    double vnorm = 0, qnorm = 0;
+    for (size_t t = 0; t < fx.m.nx; t++) finite &= isfinite(fx.x[t]) != 0;
+    for (size_t t = fx.m.off_v; t < fx.m.off_q; t++) vnorm += fx.x[t] * fx.x[t];
+    for (size_t t = fx.m.off_q; t < fx.m.nx; t++) qnorm += fx.x[t] * fx.x[t];
+    CU_ASSERT(finite);
+    CU_ASSERT(vnorm > 0);
+    CU_ASSERT(qnorm > 0);
+    /* the warm start already prefers the planted pair (1, L-2) in the attention of some head */
+    ax_attn_softmax(&fx.m, fx.x);
+    const size_t L = fx.m.L;
+    double best = 0;
+    for (size_t h = 0; h < fx.m.H; h++) best = fmax(best, fx.m.A[(h * L + 1) * L + (L - 2)]);
+    CU_ASSERT(best > 2.0 / (double)(L - 1));
+    fixture_free(&fx);
+}
+
+static int argmax_pair(const double *S, size_t L, size_t *bi, size_t *bj)
+{
+    double best = -INFINITY;
+    for (size_t i = 0; i < L; i++)
+        for (size_t j = i + 1; j < L; j++)
+            if (S[i * L + j] > best) {
+                best = S[i * L + j];
+                *bi = i;
+                *bj = j;
+            }
+    return isfinite(best);
+}
+
+static void test_planted_pair(void)
+{
+    const size_t N = 300, L = 24;
+    uint8_t *c = toy_msa(N, L, 4, 17, 0.7, 2024);
+    double *w = malloc(N * sizeof(double)), *S = malloc(L * L * sizeof(double));
+    CU_ASSERT_FATAL(w && S);
+    for (size_t n = 0; n < N; n++) w[n] = 1.0;
+    axcon_attn_opts_t o;
+    axcon_attn_opts_init(&o);
+    o.heads = 4;
+    o.dim = 4;
+    o.max_iter = 100;
+    for (int init = 0; init < 2; init++) {
+        axcon_error_t e;
+        axcon_error_clear(&e);
+        o.init = init ? AXCON_ATTN_INIT_RANDOM : AXCON_ATTN_INIT_WARM;
+        CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S, &e), AXCON_OK);
+        axcon_apc(S, L);
+        size_t bi = 0, bj = 0;
+        CU_ASSERT(argmax_pair(S, L, &bi, &bj));
+        CU_ASSERT_EQUAL(bi, 4);
+        CU_ASSERT_EQUAL(bj, 17);
+        CU_ASSERT_DOUBLE_EQUAL(S[4 * L + 17], S[17 * L + 4], 1e-12);
+    }
+    free(c);
+    free(w);
+    free(S);
+}
+
+static void test_threads(void)
+{
+#ifdef _OPENMP
+    const size_t N = 150, L = 40;
+    uint8_t *c = toy_msa(N, L, 3, 30, 0.6, 77);
+    double *w = malloc(N * sizeof(double)), *S1 = malloc(L * L * sizeof(double)), *S2 = malloc(L * L * sizeof(double));
+    CU_ASSERT_FATAL(w && S1 && S2);
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(axcon_weights_identity_codes(c, N, L, 0.8, w, NULL, &e), AXCON_OK);
+    axcon_attn_opts_t o;
+    axcon_attn_opts_init(&o);
+    o.heads = 6;
+    o.dim = 5;
+    o.max_iter = 15;
+    int nt = omp_get_max_threads();
+    omp_set_num_threads(1);
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S1, &e), AXCON_OK);
+    omp_set_num_threads(3);
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S2, &e), AXCON_OK);
+    omp_set_num_threads(nt);
+    double maxd = 0;
+    for (size_t t = 0; t < L * L; t++) maxd = fmax(maxd, fabs(S1[t] - S2[t]));
+    CU_ASSERT(maxd <= 1e-9);
+    free(c);
+    free(w);
+    free(S1);
+    free(S2);
+#else
+    printf("SKIP: test_threads: built without OpenMP\n");
+#endif
+}
+
+static void test_seq_weights(void)
+{
+    const size_t N = 60, L = 20;
+    uint8_t *c = toy_msa(N, L, 0, 5, 0.5, 3);
+    memcpy(c + 10 * L, c, L); /* an exact duplicate of row 0 */
+    double w1[60], w2[60], w3[60], n1, n2, n3;
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(axcon_weights_identity_codes(c, N, L, 0.8, w1, &n1, &e), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_seq_weights(c, N, L, INFINITY, 0.8, w2, &n2, &e), AXCON_OK);
+    for (size_t n = 0; n < N; n++) CU_ASSERT_DOUBLE_EQUAL(w1[n], w2[n], 1e-12);
+    /* a steep but finite kernel approaches the threshold weights */
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_seq_weights(c, N, L, 2000.0, 0.79, w3, &n3, &e), AXCON_OK);
+    for (size_t n = 0; n < N; n++) CU_ASSERT_DOUBLE_EQUAL(w1[n], w3[n], 1e-3);
+    /* a soft kernel: positive, at most 1, duplicates share weight */
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_seq_weights(c, N, L, 10.0, 0.8, w3, &n3, &e), AXCON_OK);
+    for (size_t n = 0; n < N; n++) CU_ASSERT(w3[n] > 0 && w3[n] <= (1.0 + exp(-2.0)) + 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(w3[0], w3[10], 1e-15);
+    CU_ASSERT(w3[0] < w3[1] || w3[0] < w3[2]);
+    CU_ASSERT_EQUAL(axcon_attn_seq_weights(c, N, L, -1.0, 0.8, w3, &n3, &e), AXCON_EUSAGE);
+    free(c);
+}
+
+static void test_bad_options(void)
+{
+    uint8_t c[8] = {0, 1, 2, 3, 1, 1, 2, 2};
+    double w[2] = {1, 1}, S[16];
+    axcon_attn_opts_t o;
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    axcon_attn_opts_init(&o);
+    o.heads = 0;
+    CU_ASSERT_EQUAL(axcon_attn_fit_codes(c, 2, 4, w, &o, S, &e), AXCON_EUSAGE);
+    CU_ASSERT(strstr(e.msg, "heads") != NULL);
+    axcon_attn_opts_init(&o);
+    o.lambda = NAN;
+    CU_ASSERT_EQUAL(axcon_attn_fit_codes(c, 2, 4, w, &o, S, &e), AXCON_EUSAGE);
+    axcon_attn_opts_init(&o);
+    CU_ASSERT_EQUAL(axcon_attn_fit_codes(c, 8, 1, w, &o, S, &e), AXCON_EINPUT);
+}
+
+/* One real family (skipped without ../shared/bench): the default model must recover the
+ * native long-range contacts far above chance (top-L/5 precision >= 0.5; chance is ~0.05). */
+static void test_real_family(void)
+{
+    const char *bench = axt_bench("test_real_family");
+    if (!bench) return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/msa/PF00327_1BXY_A.fasta", bench);
+    axcon_msa_opts_t mo;
+    axcon_msa_opts_init(&mo);
+    axcon_msa_t *msa = NULL;
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    if (axcon_msa_read(path, &mo, &msa, &e) != AXCON_OK) {
+        printf("SKIP: test_real_family: %s\n", e.msg);
+        return;
+    }
+    size_t N = axcon_msa_nseq(msa), L = axcon_msa_ncol(msa);
+    double *w = malloc(N * sizeof(double)), *S = malloc(L * L * sizeof(double)), neff = 0;
+    CU_ASSERT_FATAL(w && S);
+    CU_ASSERT_EQUAL_FATAL(axcon_weights_identity(msa, 0.8, w, &neff, &e), AXCON_OK);
+    axcon_predict_opts_t po;
+    axcon_predict_opts_init(&po);
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_scores(msa, w, neff, &po, S, &e), AXCON_OK);
+    axcon_apc(S, L);
+    /* truth: i j distance (1-based query positions) */
+    snprintf(path, sizeof path, "%s/truth/PF00327_1BXY_A.true.tsv", bench);
+    FILE *fh = fopen(path, "r");
+    CU_ASSERT_FATAL(fh != NULL);
+    size_t Lq = axcon_msa_query_len(msa);
+    double *dist = malloc((Lq + 1) * (Lq + 1) * sizeof(double));
+    CU_ASSERT_FATAL(dist != NULL);
+    for (size_t t = 0; t < (Lq + 1) * (Lq + 1); t++) dist[t] = -1;
+    int i, j;
+    double dd;
+    size_t nobs = 0;
+    while (fscanf(fh, "%d %d %lf", &i, &j, &dd) == 3)
+        if (i > 0 && j > 0 && (size_t)i <= Lq && (size_t)j <= Lq) dist[i * (Lq + 1) + j] = dd;
+    fclose(fh);
+    for (size_t a = 1; a <= Lq; a++) {
+        int seen = 0;
+        for (size_t b = 1; b <= Lq; b++) seen |= dist[a * (Lq + 1) + b] >= 0 || dist[b * (Lq + 1) + a] >= 0;
+        nobs += (size_t)seen;
+    }
+    size_t want = nobs / 5, got = 0, hit = 0;
+    /* rank long-range column pairs by score (ties: smaller i, then j) */
+    while (got < want) {
+        double best = -INFINITY;
+        size_t bi = 0, bj = 0;
+        for (size_t a = 0; a < L; a++)
+            for (size_t b = a + 1; b < L; b++) {
+                int pa = axcon_msa_col_pos(msa, a), pb = axcon_msa_col_pos(msa, b);
+                if (pb - pa < 24 || dist[pa * (Lq + 1) + pb] < 0) continue;
+                if (S[a * L + b] > best) {
+                    best = S[a * L + b];
+                    bi = a;
+                    bj = b;
+                }
+            }
+        if (!isfinite(best)) break;
+        int pa = axcon_msa_col_pos(msa, bi), pb = axcon_msa_col_pos(msa, bj);
+        hit += dist[pa * (Lq + 1) + pb] < 8.0;
+        S[bi * L + bj] = -INFINITY;
+        got++;
+    }
+    CU_ASSERT(want >= 5);
+    CU_ASSERT(got == want);
+    CU_ASSERT((double)hit >= 0.5 * (double)want);
+    free(dist);
+    free(w);
+    free(S);
+    axcon_msa_free(msa);
+}
+
+static void register_suites(void)
+{
+    axt_suite("attn", (axt_case_t[]){{"gradient_vs_finite_differences", test_gradient},
+                                     {"softmax_rows_masked_diagonal", test_softmax_rows},
+                                     {"symmetrisation", test_symmetrisation},
+                                     {"warm_start_finite", test_warm_start_finite},
+                                     {"planted_pair_ranks_first", test_planted_pair},
+                                     {"thread_invariance", test_threads},
+                                     {"sequence_axis_weights", test_seq_weights},
+                                     {"bad_options", test_bad_options},
+                                     {"real_family_PF00327", test_real_family},
+                                     {0}});
+}
+
+int main(int argc, char **argv) { return axt_main(argc, argv, register_suites); }
