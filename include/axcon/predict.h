@@ -30,7 +30,7 @@ typedef struct axcon_predict_opts {
     int min_sep;           /* minimum |i-j| of ranked pairs [6] */
     int apc;               /* apply APC [1] */
     /* -m mf */
-    double mf_pseudocount; /* [0.5] */
+    double mf_pseudocount; /* [0.7] */
     int mf_sharpen;        /* passes of attention sharpening after APC [method default] */
     double mf_tau;         /* softmax temperature of the sharpening */
     /* -m plm */

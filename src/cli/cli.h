@@ -37,6 +37,7 @@ void cli_json_str(FILE *fp, const char *s);
 
 /* Subcommands: each returns the process exit status. */
 int axcon_cmd_info(int argc, char **argv);
+int axcon_cmd_predict(int argc, char **argv);
 int axcon_cmd_convert(int argc, char **argv);
 int axcon_cmd_eval(int argc, char **argv);
 int axcon_cmd_simulate(int argc, char **argv);

@@ -20,6 +20,7 @@ typedef struct {
 
 static const subcommand_t g_cmds[] = {
     {"info", axcon_cmd_info, "describe an alignment: format, N, L, Neff, gaps, query"},
+    {"predict", axcon_cmd_predict, "predict contacts: weights, model (attn, mf, plm), APC, calibrated ranking"},
     {"convert", axcon_cmd_convert, "write the processed alignment as flat .aln or FASTA for other tools"},
     {"eval", axcon_cmd_eval, "precision of a contact prediction against a structure or truth table"},
     {"simulate", axcon_cmd_simulate, "write a synthetic family with known contacts (PREFIX.a3m, PREFIX.true.tsv)"},

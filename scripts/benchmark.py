@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Benchmark harness: axcon against its peers on ../shared/bench (or any families.tsv).
+
+For every family (or the ids given) it runs `axcon predict` with the given options and,
+when installed, FreeContact (Debian package `freecontact`) and any `ccmpred` found on PATH,
+each with the same thread count, under /usr/bin/time -v (wall time, peak RSS). Precision
+comes from `axcon eval --truth` (EVALUATION.md protocol). It prints a per-family table,
+the means over families, and the ratios axcon/peer for time, memory and precision measured
+in the same run, plus the differences to the reference numbers in reference_precision.tsv.
+
+Families that share one alignment (CASP domains) are predicted once; the time is counted
+once per alignment in the totals.
+
+  scripts/benchmark.py [-m attn|mf|plm] [-t THREADS] [--peers freecontact,ccmpred|none]
+                       [--outdir DIR] [--max-L N] [--predict-opts "..."] [ID ...]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+KEYS = [("long", "L"), ("long", "L5"), ("medium_long", "L"), ("medium_long", "L5")]
+KEYNAMES = ["lr_L", "lr_L5", "ml_L", "ml_L5"]
+REFCOLS = {"lr_L": "L_long", "lr_L5": "L5_long", "ml_L": "L_med+long", "ml_L5": "L5_med+long"}
+
+
+def timed(cmd, stdin=None, stdout=None, timeout=None):
+    """Run cmd under /usr/bin/time -v; return (returncode, wall seconds, peak RSS kB, stderr)."""
+    full = ["/usr/bin/time", "-v"] + cmd
+    t0 = time.time()
+    try:
+        p = subprocess.run(full, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return (-1, time.time() - t0, 0, "timeout")
+    err = p.stderr.decode("utf-8", "replace")
+    wall = time.time() - t0
+    m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", err)
+    if m:
+        wall = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
+    rss = int(m.group(1)) if m else 0
+    return (p.returncode, wall, rss, err)
+
+
+def evaluate(axcon, truth, pred, fmt):
+    p = subprocess.run([axcon, "eval", "-q", "--truth", truth, "--pred-format", fmt, "--json", pred],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        return None
+    d = json.loads(p.stdout)
+    return {n: d[r][k] for n, (r, k) in zip(KEYNAMES, KEYS)}
+
+
+def read_tsv(path):
+    with open(path) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        return [dict(zip(head, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
+
+
+def mean(xs):
+    xs = [x for x in xs if x is not None]
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("ids", nargs="*", help="family ids (default: all in families.tsv)")
+    ap.add_argument("--bench", default=os.path.join(TOP, "..", "shared", "bench"))
+    ap.add_argument("--axcon", default=os.path.join(TOP, "axcon"))
+    ap.add_argument("-m", "--method", default=None, help="axcon method (default: axcon's default)")
+    ap.add_argument("-t", "--threads", type=int, default=1)
+    ap.add_argument("--peers", default="freecontact,ccmpred")
+    ap.add_argument("--outdir", default=None)
+    ap.add_argument("--max-L", type=int, default=0, help="skip alignments longer than this")
+    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per peer run")
+    ap.add_argument("--predict-opts", default="", help="extra options for axcon predict")
+    ap.add_argument("--label", default="axcon")
+    a = ap.parse_args()
+
+    bench = os.path.abspath(a.bench)
+    if not os.path.exists(os.path.join(bench, "families.tsv")):
+        sys.exit("benchmark: %s/families.tsv not found (pass --bench DIR)" % bench)
+    outdir = a.outdir or os.path.join(TOP, "bench-out")
+    os.makedirs(outdir, exist_ok=True)
+    fams = read_tsv(os.path.join(bench, "families.tsv"))
+    if a.ids:
+        fams = [f for f in fams if f["id"] in a.ids]
+    if a.max_L:
+        fams = [f for f in fams if int(f["L"]) <= a.max_L]
+    ref = {}
+    rp = os.path.join(bench, "reference_precision.tsv")
+    if os.path.exists(rp):
+        for r in read_tsv(rp):
+            ref[(r["tool"], r["id"])] = r
+    peers = [p for p in a.peers.split(",") if p and p != "none"]
+    have = {p: shutil.which(p) for p in peers}
+    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+
+    tools = [a.label] + [p for p in peers if have.get(p)]
+    print("# benchmark: %d families, %d thread(s), tools: %s; method %s; %s" %
+          (len(fams), a.threads, ", ".join(tools), a.method or "default", time.strftime("%Y-%m-%d %H:%M")))
+    for p in peers:
+        if not have.get(p):
+            print("# peer %s not found on PATH: skipped (reference numbers still compared)" % p)
+
+    done_msa = {}   # msa path -> {tool: (wall, rss, predfile, fmt)}
+    rows = []
+    for f in fams:
+        fid, msa = f["id"], os.path.join(bench, f["msa"])
+        truth = os.path.join(bench, f["truth"])
+        runs = done_msa.get(msa)
+        first = runs is None
+        if first:
+            runs = {}
+            stem = os.path.join(outdir, os.path.basename(msa))
+            pred = stem + ".%s.mat" % a.label
+            cmd = [a.axcon, "predict", "-q", "-t", str(a.threads), "-f", "mat", "-o", pred]
+            if a.method:
+                cmd += ["-m", a.method]
+            cmd += a.predict_opts.split() + [msa]
+            rc, wall, rss, err = timed(cmd)
+            runs[a.label] = (wall, rss, pred if rc == 0 else None, "mat", err if rc else "")
+            if have.get("freecontact") or have.get("ccmpred"):
+                aln = stem + ".flat.aln"
+                subprocess.run([a.axcon, "convert", "-q", "-f", "aln", "-o", aln, msa], check=True)
+            if have.get("freecontact"):
+                out = stem + ".freecontact.txt"
+                with open(aln) as fi, open(out, "w") as fo:
+                    rc, wall, rss, err = timed([have["freecontact"], "-a", str(a.threads)], stdin=fi, stdout=fo,
+                                               timeout=a.timeout)
+                runs["freecontact"] = (wall, rss, out if rc == 0 else None, "freecontact", "" if rc == 0 else err[-200:])
+            if have.get("ccmpred"):
+                out = stem + ".ccmpred.mat"
+                rc, wall, rss, err = timed([have["ccmpred"], "-t", str(a.threads), aln, out], timeout=a.timeout)
+                runs["ccmpred"] = (wall, rss, out if rc == 0 else None, "mat", "" if rc == 0 else err[-200:])
+            done_msa[msa] = runs
+        row = {"id": fid, "L": int(f["L"]), "N": int(f["N"]), "first": first}
+        for tool, (wall, rss, pred, fmt, err) in runs.items():
+            prec = evaluate(a.axcon, truth, pred, fmt) if pred else None
+            row[tool] = {"wall": wall, "rss": rss, "prec": prec, "err": err.strip().splitlines()[-1:] if err else []}
+        rows.append(row)
+        r = row[a.label]
+        pr = r["prec"] or {}
+        print("%-16s L=%4d N=%6d  %s %7.2fs %7.1fMB  lrL=%s lrL5=%s%s" % (
+            fid, row["L"], row["N"], a.label, r["wall"], r["rss"] / 1024.0,
+            "%.3f" % pr["lr_L"] if pr else "  -  ", "%.3f" % pr["lr_L5"] if pr else "  -  ",
+            "" if pr else "  FAILED " + " ".join(r["err"])), flush=True)
+
+    # ---- table ----
+    print()
+    hdr = "%-16s %5s %6s" % ("family", "L", "N")
+    for t in tools:
+        hdr += " | %-8s %7s %8s %6s %6s" % (t[:8], "sec", "MB", "lrL", "lrL5")
+    hdr += " | %6s %6s" % ("ccmREF", "ccmREF")
+    print(hdr)
+    for row in rows:
+        line = "%-16s %5d %6d" % (row["id"], row["L"], row["N"])
+        for t in tools:
+            r = row.get(t)
+            if not r:
+                line += " | %-8s %7s %8s %6s %6s" % ("", "-", "-", "-", "-")
+                continue
+            p = r["prec"]
+            line += " | %-8s %7.2f %8.1f %6s %6s" % ("", r["wall"], r["rss"] / 1024.0,
+                                                   "%.3f" % p["lr_L"] if p else "-", "%.3f" % p["lr_L5"] if p else "-")
+        rr = ref.get(("ccmpred", row["id"]))
+        line += " | %6s %6s" % ((rr["L_long"], rr["L5_long"]) if rr else ("-", "-"))
+        print(line)
+
+    # ---- summary ----
+    print("\n# means over families (precision: long-range and medium+long, top-L and top-L/5)")
+    summary = {}
+    for t in tools:
+        rs = [row[t] for row in rows if t in row]
+        ok = [r for r in rs if r["prec"]]
+        firsts = [row[t] for row in rows if t in row and row["first"]]
+        summary[t] = {
+            "families": len(rs), "ok": len(ok),
+            "total_sec": sum(r["wall"] for r in firsts),
+            "max_rss_mb": max([r["rss"] for r in rs] or [0]) / 1024.0,
+        }
+        for k in KEYNAMES:
+            summary[t][k] = mean([r["prec"][k] for r in ok])
+        print("%-12s ok %2d/%2d  total %8.1fs  max RSS %8.1f MB  " % (t, len(ok), len(rs), summary[t]["total_sec"],
+                                                                   summary[t]["max_rss_mb"]) +
+              "  ".join("%s %.3f" % (k, summary[t][k]) for k in KEYNAMES))
+    # same families only, for fair ratios
+    for t in tools[1:]:
+        both = [row for row in rows if row.get(t) and row[t]["prec"] and row[a.label]["prec"]]
+        if not both:
+            continue
+        ta = sum(row[a.label]["wall"] for row in both if row["first"])
+        tp = sum(row[t]["wall"] for row in both if row["first"])
+        ra = max(row[a.label]["rss"] for row in both)
+        rp_ = max(row[t]["rss"] for row in both)
+        print("ratio %s/%s on %d shared families: time %.3f  peak RSS %.3f  " % (a.label, t, len(both), ta / tp if tp else float("nan"), ra / rp_ if rp_ else float("nan")) +
+              "  ".join("d%s %+.3f" % (k, mean([row[a.label]["prec"][k] for row in both]) - mean([row[t]["prec"][k] for row in both])) for k in KEYNAMES))
+    for tool in ("ccmpred", "freecontact_evfold"):
+        both = [row for row in rows if (tool, row["id"]) in ref and row[a.label]["prec"]]
+        if not both:
+            continue
+        d = {k: mean([row[a.label]["prec"][k] for row in both]) - mean([float(ref[(tool, row["id"])][REFCOLS[k]]) for row in both]) for k in KEYNAMES}
+        refmean = {k: mean([float(ref[(tool, row["id"])][REFCOLS[k]]) for row in both]) for k in KEYNAMES}
+        tref = sum(float(ref[(tool, row["id"])]["seconds_1thread"]) for row in both if row["first"])
+        ta = sum(row[a.label]["wall"] for row in both if row["first"])
+        print("vs reference %-18s on %d families: ref means %s; %s minus ref %s; time ratio vs ref seconds_1thread %.3f" % (
+            tool, len(both), " ".join("%s %.3f" % (k, refmean[k]) for k in KEYNAMES), a.label,
+            " ".join("%s %+.3f" % (k, d[k]) for k in KEYNAMES), ta / tref if tref else float("nan")))
+    with open(os.path.join(outdir, "results.json"), "w") as fo:
+        json.dump({"rows": rows, "summary": summary, "threads": a.threads, "method": a.method}, fo, indent=1)
+    print("# per-family results: %s" % os.path.join(outdir, "results.json"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,317 @@
+/* test_predict.c - end-to-end tests of `axcon predict` (src/cli/cmd_predict.c over
+ * src/score/predict.c): planted co-varying pairs rank first for every linked method, every
+ * output format is well formed, output bytes do not depend on the thread count, failures
+ * leave nothing at -o, and bad options/inputs give exit 1 with one error line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+enum { NSEQ = 300, LEN = 40 };
+static const char *AA = "ARNDCQEGHILKMFPSTWYV";
+static char *g_msa;      /* planted alignment (FASTA) */
+
+static unsigned long long g_rng = 88172645463325252ULL;
+static unsigned rnd(unsigned n)
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return (unsigned)(g_rng % n);
+}
+
+/* Random sequences, with column 30 a fixed permutation of column 5 and column 37 one of
+ * column 12 (1-based): two perfectly co-varying pairs, (5,30) and (12,37). */
+static const char *planted_msa(void)
+{
+    if (g_msa) return g_msa;
+    g_msa = axt_tmp("planted.fa");
+    FILE *fp = fopen(g_msa, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    for (int n = 0; n < NSEQ; n++) {
+        char s[LEN + 1];
+        for (int i = 0; i < LEN; i++) s[i] = AA[rnd(20)];
+        s[29] = AA[(strchr(AA, s[4]) - AA + 7) % 20];
+        s[36] = AA[(strchr(AA, s[11]) - AA + 3) % 20];
+        s[LEN] = '\0';
+        fprintf(fp, ">s%d\n%s\n", n, s);
+    }
+    fclose(fp);
+    return g_msa;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+/* 1 if the method is linked in this build (runs a tiny prediction). */
+static int method_available(const char *m)
+{
+    char *out = NULL, *err = NULL;
+    int rc = axt_runf(&out, &err, "%s predict -q -m %s %s", axt_axcon(), m, planted_msa());
+    int ok = rc == 0;
+    if (!ok && err && strstr(err, "not available in this build")) printf("\nSKIP: method %s not linked\n", m);
+    else if (!ok) CU_FAIL("predict failed for a linked method");
+    free(out);
+    free(err);
+    return ok;
+}
+
+static void test_planted_pairs_rank_first(void)
+{
+    const char *methods[] = {"mf", "plm", "attn"};
+    for (int k = 0; k < 3; k++) {
+        if (!method_available(methods[k])) continue;
+        char *out = NULL, *err = NULL;
+        CU_ASSERT_EQUAL_FATAL(axt_runf(&out, &err, "%s predict -q -t 1 -m %s -f tsv %s", axt_axcon(), methods[k],
+                                       planted_msa()), 0);
+        int i1, j1, i2, j2;
+        double s1, p1, s2, p2;
+        CU_ASSERT_EQUAL_FATAL(sscanf(out, "%d\t%d\t%lf\t%lf\n%d\t%d\t%lf\t%lf", &i1, &j1, &s1, &p1, &i2, &j2, &s2, &p2), 8);
+        int a = (i1 == 5 && j1 == 30) || (i1 == 12 && j1 == 37);
+        int b = (i2 == 5 && j2 == 30) || (i2 == 12 && j2 == 37);
+        CU_ASSERT(a && b && i1 != i2);
+        if (!(a && b)) printf("\n%s: top pairs %d-%d %d-%d\n", methods[k], i1, j1, i2, j2);
+        CU_ASSERT(p1 > 0.5 && p1 <= 1.0);
+        /* every pair |i-j| >= 6 of the 40 columns is listed */
+        CU_ASSERT_EQUAL(count_lines(out), (LEN - 6) * (LEN - 5) / 2);
+        free(out);
+        free(err);
+    }
+}
+
+static void check_format(const char *fmt, const char *text)
+{
+    int lines = count_lines(text);
+    if (!strcmp(fmt, "tsv")) {
+        int i, j;
+        double s, p;
+        CU_ASSERT_EQUAL(sscanf(text, "%d\t%d\t%lf\t%lf", &i, &j, &s, &p), 4);
+        CU_ASSERT_EQUAL(lines, 10);
+    } else if (!strcmp(fmt, "rr")) {
+        CU_ASSERT_EQUAL(strncmp(text, "PFRMAT RR\nTARGET s0\nAUTHOR axcon\nMETHOD ", 40), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nMODEL 1\n"));
+        CU_ASSERT_EQUAL(strcmp(text + strlen(text) - 5, "\nEND\n"), 0);
+        const char *p = strstr(text, "\nMODEL 1\n") + 9;
+        p = strchr(p, '\n') + 1; /* the 40-residue sequence fits one line */
+        int i, j, d1, d2;
+        double pr;
+        CU_ASSERT_EQUAL(sscanf(p, "%d %d %d %d %lf", &i, &j, &d1, &d2, &pr), 5);
+        CU_ASSERT(d1 == 0 && d2 == 8 && i < j && pr >= 0 && pr <= 1);
+    } else if (!strcmp(fmt, "mat")) {
+        CU_ASSERT_EQUAL(lines, LEN); /* --top does not apply */
+        int tabs = 0;
+        for (const char *p = text; *p && *p != '\n'; p++) tabs += *p == '\t';
+        CU_ASSERT_EQUAL(tabs, LEN - 1);
+    } else if (!strcmp(fmt, "csv")) {
+        CU_ASSERT_EQUAL(strncmp(text, "i,A_i,j,A_j,fn,cn,probability\n", 30), 0);
+        CU_ASSERT_EQUAL(lines, 11);
+        int i, j;
+        char a, b;
+        double fn, cn, p;
+        CU_ASSERT_EQUAL(sscanf(text + 30, "%d,%c,%d,%c,%lf,%lf,%lf", &i, &a, &j, &b, &fn, &cn, &p), 7);
+    } else if (!strcmp(fmt, "plmc")) {
+        int i, j, z;
+        char a, b;
+        double s;
+        CU_ASSERT_EQUAL(sscanf(text, "%d %c %d %c %d %lf", &i, &a, &j, &b, &z, &s), 6);
+        CU_ASSERT_EQUAL(lines, 10);
+    } else if (!strcmp(fmt, "rosetta")) {
+        CU_ASSERT_EQUAL(strncmp(text, "AtomPair C", 10), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, " SIGMOID 8.00 1.00\n"));
+        CU_ASSERT_EQUAL(lines, 10);
+    }
+}
+
+static void test_every_format(void)
+{
+    const char *fmts[] = {"tsv", "rr", "mat", "csv", "plmc", "rosetta"};
+    for (int k = 0; k < 6; k++) {
+        char *out = NULL, *err = NULL;
+        CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -q -m mf -f %s --top 10 %s", axt_axcon(), fmts[k],
+                                 planted_msa()), 0);
+        check_format(fmts[k], out);
+        free(out);
+        free(err);
+    }
+    /* the format follows the -o extension when -f is absent */
+    const char *exts[] = {"x.rr", "x.mat", "x.csv", "x.cst", "x.plmc", "x.tsv"};
+    const char *as[] = {"rr", "mat", "csv", "rosetta", "plmc", "tsv"};
+    for (int k = 0; k < 6; k++) {
+        char *path = axt_tmp(exts[k]);
+        CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -m mf --top 10 -o %s %s", axt_axcon(), path, planted_msa()), 0);
+        char *text = axt_slurp(path, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+        check_format(as[k], text);
+        free(text);
+        free(path);
+    }
+    /* rosetta without --top writes 1.5L constraints */
+    char *out = NULL;
+    CU_ASSERT_EQUAL(axt_runf(&out, NULL, "%s predict -q -m mf -f rosetta %s", axt_axcon(), planted_msa()), 0);
+    CU_ASSERT_EQUAL(count_lines(out), 60);
+    free(out);
+    /* --min-sep and --top L/5 */
+    CU_ASSERT_EQUAL(axt_runf(&out, NULL, "%s predict -q -m mf --min-sep 24 --top L/5 %s", axt_axcon(), planted_msa()), 0);
+    CU_ASSERT_EQUAL(count_lines(out), 8);
+    int good = 1;
+    for (char *line = out; *line; line = strchr(line, '\n') + 1) {
+        int i, j;
+        if (sscanf(line, "%d\t%d", &i, &j) != 2 || j - i < 24) good = 0;
+    }
+    CU_ASSERT(good);
+    free(out);
+}
+
+static void test_threads_identical(void)
+{
+    const char *methods[] = {"mf", "plm", "attn"};
+    for (int k = 0; k < 3; k++) {
+        if (k > 0 && !method_available(methods[k])) continue;
+        char *o1 = NULL, *o2 = NULL;
+        CU_ASSERT_EQUAL(axt_runf(&o1, NULL, "%s predict -q -t 1 -m %s -f mat %s", axt_axcon(), methods[k], planted_msa()), 0);
+        CU_ASSERT_EQUAL(axt_runf(&o2, NULL, "%s predict -q -t 2 -m %s -f mat %s", axt_axcon(), methods[k], planted_msa()), 0);
+        CU_ASSERT_PTR_NOT_NULL(o1);
+        CU_ASSERT_PTR_NOT_NULL(o2);
+        if (o1 && o2) CU_ASSERT_STRING_EQUAL(o1, o2);
+        free(o1);
+        free(o2);
+    }
+}
+
+static void test_no_partial_output(void)
+{
+    char *err = NULL;
+    /* -o into a directory that does not exist */
+    char *dir = axt_tmp("no/such/dir/out.tsv");
+    CU_ASSERT_EQUAL(axt_runf(NULL, &err, "%s predict -q -m mf -o %s %s", axt_axcon(), dir, planted_msa()), 1);
+    CU_ASSERT_EQUAL(strncmp(err, "axcon: error: ", 14), 0);
+    CU_ASSERT_EQUAL(count_lines(err), 1);
+    free(err);
+    free(dir);
+    /* a bad MSA: exit 1, the output is not created, an existing one is left alone */
+    char *bad = axt_tmp("bad.fa"), *out = axt_tmp("out.tsv"), *keep = axt_tmp("keep.tsv");
+    axt_write_str(bad, ">q\nACDEFGHIK\n>s\nAC#EF\n");
+    CU_ASSERT_EQUAL(axt_runf(NULL, &err, "%s predict -q -o %s %s", axt_axcon(), out, bad), 1);
+    CU_ASSERT_FALSE(axt_exists(out));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad.fa"));
+    free(err);
+    axt_write_str(keep, "previous\n");
+    CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -o %s %s", axt_axcon(), keep, bad), 1);
+    char *text = axt_slurp(keep, NULL);
+    CU_ASSERT_STRING_EQUAL(text, "previous\n");
+    free(text);
+    /* no temporaries left in the directory */
+    char *listing = NULL;
+    axt_runf(&listing, NULL, "ls -A %s | grep -c '^\\.' || true", axt_tmpdir());
+    CU_ASSERT_EQUAL(atoi(listing), 0);
+    free(listing);
+    free(bad);
+    free(out);
+    free(keep);
+}
+
+static void test_degenerate_inputs(void)
+{
+    char *err = NULL, *path = axt_tmp("single.fa"), *out = axt_tmp("single.tsv");
+    axt_write_str(path, ">only\nACDEFGHIKLMNPQRSTVWY\n");
+    CU_ASSERT_EQUAL(axt_runf(NULL, &err, "%s predict -q -m mf -o %s %s", axt_axcon(), out, path), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "only the query"));
+    CU_ASSERT_EQUAL(count_lines(err), 1);
+    CU_ASSERT_FALSE(axt_exists(out));
+    free(err);
+    axt_write_str(path, ">q\nA\n>s\nC\n>t\nD\n");
+    CU_ASSERT_EQUAL(axt_runf(NULL, &err, "%s predict -q -m mf %s", axt_axcon(), path), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "at least 2"));
+    free(err);
+    /* identical sequences: no variation, but still finite, well-formed output */
+    axt_write_str(path, ">q\nACDEFGHIKLMNPQ\n>s\nACDEFGHIKLMNPQ\n>t\nACDEFGHIKLMNPQ\n");
+    char *o = NULL;
+    CU_ASSERT_EQUAL(axt_runf(&o, &err, "%s predict -q -m mf %s", axt_axcon(), path), 0);
+    CU_ASSERT_PTR_NULL(strstr(o, "nan"));
+    CU_ASSERT_EQUAL(count_lines(o), (14 - 6) * (14 - 5) / 2);
+    free(o);
+    free(err);
+    free(path);
+    free(out);
+}
+
+static void test_bad_options(void)
+{
+    const char *cases[][2] = {
+        {"-m frobnicate", "unknown method 'frobnicate'"},
+        {"-f xml", "unknown output format 'xml'"},
+        {"--top many", "expected all"},
+        {"--top 0", "expected all"},
+        {"--min-sep 0", "--min-sep"},
+        {"--id 2", "--id"},
+        {"--pseudocount 1", "--pseudocount"},
+        {"--no-such-option", "unknown option '--no-such-option'"},
+        {"-x", "unknown option '-x'"},
+        {"-t 0", "-t/--threads"},
+        {"--max-iter", "needs a value"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *out = NULL, *err = NULL;
+        int rc = axt_runf(&out, &err, "%s predict %s %s", axt_axcon(), cases[k][0],
+                          strcmp(cases[k][0], "--max-iter") ? planted_msa() : "");
+        CU_ASSERT_EQUAL(rc, 1);
+        CU_ASSERT_EQUAL(strncmp(err, "axcon: error: ", 14), 0);
+        CU_ASSERT_EQUAL(count_lines(err), 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[k][1]));
+        if (!strstr(err, cases[k][1])) printf("\n%s -> %s", cases[k][0], err);
+        CU_ASSERT_EQUAL(out[0], '\0');
+        free(out);
+        free(err);
+    }
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict", axt_axcon()), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "exactly one MSA"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict --help", axt_axcon()), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage: axcon predict"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--top"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict /no/such/file.a3m", axt_axcon()), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/no/such/file.a3m"));
+    free(out);
+    free(err);
+}
+
+static void test_stdin_and_stdout(void)
+{
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -m mf -f rr --top 3 - < %s", axt_axcon(), planted_msa()), 0);
+    CU_ASSERT_EQUAL(strncmp(out, "PFRMAT RR\nTARGET s0\n", 20), 0);
+    CU_ASSERT_PTR_NULL(strstr(out, "[M::")); /* logs go to stderr only */
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "[M::"));
+    free(out);
+    free(err);
+    /* PSICOV files have no names: the RR TARGET comes from the file name */
+    char *aln = axt_tmp("fam1.aln");
+    axt_write_str(aln, "ACDEFGHIKLMN\nACDEFGHIKLMQ\nSCDEFGHIRLMN\nACDEWGHIKLMN\n");
+    CU_ASSERT_EQUAL(axt_runf(&out, NULL, "%s predict -q -m mf -f rr --top 1 %s", axt_axcon(), aln), 0);
+    CU_ASSERT_EQUAL(strncmp(out, "PFRMAT RR\nTARGET fam1\n", 22), 0);
+    free(out);
+    free(aln);
+}
+
+static void register_suites(void)
+{
+    axt_suite("predict", (axt_case_t[]){{"planted_pairs_rank_first", test_planted_pairs_rank_first},
+                                        {"every_format", test_every_format},
+                                        {"threads_identical", test_threads_identical},
+                                        {"no_partial_output", test_no_partial_output},
+                                        {"degenerate_inputs", test_degenerate_inputs},
+                                        {"bad_options", test_bad_options},
+                                        {"stdin_and_stdout", test_stdin_and_stdout},
+                                        {0, 0}});
+}
+
+int main(int argc, char **argv) { return axt_main(argc, argv, register_suites); }
