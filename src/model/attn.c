@@ -1,8 +1,10 @@
 /* attn.c - owns the factored-attention model of -m attn (see axcon/attn.h and attn_impl.h):
  * parameters, the attention/coupling forward pass, the back-propagation of the shared
  * pseudo-likelihood kernel's coupling gradient to Q, K, V and the fields, the warm start
- * from closed-form co-variation, full-batch L-BFGS training, the score reductions and the
- * soft sequence-identity weights (the sequence axis).
+ * from closed-form co-variation (mean-field seed as a per-head logit bias, log-odds value
+ * patterns), the optional pair bias and free Potts residual, full-batch L-BFGS training, the
+ * score reductions, the soft sequence-identity weights (the sequence axis) and the optional
+ * weight-proportional subsample of deep alignments.
  *
  * Determinism: every output element is written by one thread, or partial sums are formed over
  * a fixed number of pair blocks (independent of the thread count) and combined in block
@@ -88,6 +90,7 @@ void ax_attn_model_free(ax_attn_model_t *m)
     free(m->A);
     free(m->bias);
     free(m->dL);
+    free(m->own_work);
     free(m->R);
     free(m->gR);
     free(m->Kt);
@@ -418,7 +421,16 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
     ax_attn_softmax(m, x);
     ax_attn_couplings(m, x);
     double fp = 0;
-    int rc = axcon_pll_eval_sym(m->data, m->hf, m->Jc, &fp, g ? m->gh : NULL, g ? m->gJc : NULL, err);
+    float *work = NULL; /* the kernel's gradient scratch: the optimiser's idle slot, or our own */
+    if (g) {
+        work = m->ext_work;
+        if (!work) {
+            if (!m->own_work && !(m->own_work = ax_alloc(axcon_pll_nsym(L), sizeof(float), 0, "attn: kernel work", err)))
+                return AXCON_ENOMEM;
+            work = m->own_work;
+        }
+    }
+    int rc = axcon_pll_eval_sym_work(m->data, m->hf, m->Jc, &fp, g ? m->gh : NULL, g ? m->gJc : NULL, work, err);
     if (rc != AXCON_OK) return rc;
     m->f_pll = fp;
     m->nevals++;
@@ -1060,7 +1072,6 @@ typedef struct {
 /* The optimiser's vector is [ x (m->nx, as float) | R (m->nr floats, used in place) ]. */
 static int lb_eval(void *ctx, const float *x, double *f, float *g, float *work, axcon_error_t *err)
 {
-    (void)work;
     lbctx_t *c = ctx;
     ax_attn_model_t *m = c->m;
     const size_t n = m->nx;
@@ -1069,9 +1080,12 @@ static int lb_eval(void *ctx, const float *x, double *f, float *g, float *work, 
         m->Rf = x + n;
         m->gRf = g + n;
     }
+    m->ext_work = work; /* n + nr >= the kernel's nsym floats only with the residual */
+    if (n + m->nr < axcon_pll_nsym(m->L)) m->ext_work = NULL;
     axcon_error_t e2;
     axcon_error_clear(&e2);
     int rc = ax_attn_eval(m, c->xd, f, c->gd, &e2);
+    m->ext_work = NULL;
     if (rc == AXCON_EINTERNAL) { /* non-finite objective: a step too long for the line search */
         *f = INFINITY;
         for (size_t t = 0; t < n + m->nr; t++) g[t] = 0.0f;

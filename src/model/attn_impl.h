@@ -30,6 +30,8 @@ typedef struct ax_attn_model {
     const float *Rf;             /* residual read by ax_attn_eval (R, or the optimiser's copy) */
     float *gRf;                  /* where ax_attn_eval writes its gradient */
     int iters;                   /* iterations of the last training */
+    float *ext_work;             /* nsym floats of scratch lent by the optimiser (or NULL) */
+    float *own_work;             /* our own kernel scratch, allocated on first need */
     int use_e;                   /* shared symmetric pair bias E (P params at off_e) */
     int no_gap;                  /* 1: value rows/columns of the gap state held at 0 */
     int seed_mf;                 /* warm start seeded by mean-field scores (else log-odds) */
