@@ -35,6 +35,20 @@ void cli_verbose_quiet(void);
 #include <stdio.h>
 void cli_json_str(FILE *fp, const char *s);
 
+/* Shared by eval and plot (cli_truth.c): read the query (from --msa when msa_path is set,
+ * else from the prediction's sequence lines; *query stays NULL when neither has one) and the
+ * prediction; then, for --pdb, the structure's contacts mapped onto that query. Outputs are
+ * owned by the caller, also on failure. */
+#include "axcon/eval.h"
+#include "axcon/msa.h"
+#include "axcon/pred.h"
+#include "axcon/structure.h"
+int cli_read_query_and_prediction(const char *msa_path, const char *pred_path, axcon_pred_format_t pfmt,
+                                  axcon_msa_t **msa, axcon_pred_t **pred, const char **query, int *qlen,
+                                  axcon_error_t *err);
+int cli_truth_from_pdb(const char *pdb, const char *chain, const char *query, axcon_structure_t **st,
+                       axcon_truth_t **truth, axcon_error_t *err);
+
 /* Subcommands: each returns the process exit status. */
 int axcon_cmd_info(int argc, char **argv);
 int axcon_cmd_predict(int argc, char **argv);

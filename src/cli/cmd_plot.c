@@ -100,32 +100,11 @@ int axcon_cmd_plot(int argc, char **argv)
     int rc = AXCON_OK, qlen = 0;
     const char *query = NULL;
 
-    if (msa_path) {
-        axcon_msa_opts_t mo;
-        axcon_msa_opts_init(&mo);
-        if ((rc = axcon_msa_read(msa_path, &mo, &msa, &err)) != AXCON_OK) goto fail;
-        query = axcon_msa_query_seq(msa);
-        qlen = (int)axcon_msa_query_len(msa);
-    }
-    if ((rc = axcon_pred_read(pred_path, pfmt, qlen, &pred, &err)) != AXCON_OK) goto fail;
-    if (!query && axcon_pred_seq(pred)) {
-        query = axcon_pred_seq(pred);
-        qlen = (int)strlen(query);
-    }
+    if ((rc = cli_read_query_and_prediction(msa_path, pred_path, pfmt, &msa, &pred, &query, &qlen, &err)) != AXCON_OK)
+        goto fail;
     if (!qlen) qlen = axcon_pred_length(pred);
     if (pdb) {
-        if (!query) {
-            rc = axcon_error_set(&err, AXCON_EUSAGE,
-                                 "--pdb needs the query sequence: give --msa MSA (or an RR prediction with its "
-                                 "sequence lines)");
-            goto fail;
-        }
-        if ((rc = axcon_structure_read(pdb, chain, &st, &err)) != AXCON_OK) goto fail;
-        if (!chain && (rc = axcon_structure_select_best(st, query, &err)) != AXCON_OK) goto fail;
-        if ((rc = axcon_truth_from_structure(st, query, &truth, &err)) != AXCON_OK) {
-            axcon_error_prefix(&err, "%s", pdb);
-            goto fail;
-        }
+        if ((rc = cli_truth_from_pdb(pdb, chain, query, &st, &truth, &err)) != AXCON_OK) goto fail;
     } else if (truth_path) {
         if ((rc = axcon_truth_read(truth_path, qlen, &truth, &err)) != AXCON_OK) goto fail;
         /* no declared length: the truth may end before the last predicted residue */
