@@ -49,6 +49,58 @@ int cli_read_query_and_prediction(const char *msa_path, const char *pred_path, a
 int cli_truth_from_pdb(const char *pdb, const char *chain, const char *query, axcon_structure_t **st,
                        axcon_truth_t **truth, axcon_error_t *err);
 
+/* The prediction options shared by `predict` and `batch` (cli_predopts.c). A command puts
+ * CLI_PREDICT_LONGOPTS in its getopt_long table and CLI_PREDICT_SHORTOPTS in its short
+ * option string, then offers each option code to cli_predopts_handle(). */
+#include "axcon/output.h"
+#include "axcon/predict.h"
+enum {
+    CLI_OPT_MIN_SEP = 256, CLI_OPT_TOP, CLI_OPT_ID, CLI_OPT_SEQ_GAP, CLI_OPT_COL_GAP, CLI_OPT_NO_APC, CLI_OPT_PC,
+    CLI_OPT_SHARPEN, CLI_OPT_TAU, CLI_OPT_LAMBDA_H, CLI_OPT_LAMBDA_J, CLI_OPT_MAX_ITER, CLI_OPT_TOL, CLI_OPT_HEADS,
+    CLI_OPT_HEAD_DIM, CLI_OPT_ATTN_LAMBDA,
+    CLI_OPT_FIRST_FREE = 512 /* commands number their own long-only options from here */
+};
+#define CLI_PREDICT_SHORTOPTS "m:t:f:vq"
+#define CLI_PREDICT_LONGOPTS                                                                                      \
+    {"method", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},                                \
+    {"format", required_argument, 0, 'f'}, {"min-sep", required_argument, 0, CLI_OPT_MIN_SEP},                    \
+    {"top", required_argument, 0, CLI_OPT_TOP}, {"id", required_argument, 0, CLI_OPT_ID},                         \
+    {"max-seq-gap", required_argument, 0, CLI_OPT_SEQ_GAP}, {"max-col-gap", required_argument, 0, CLI_OPT_COL_GAP}, \
+    {"no-apc", no_argument, 0, CLI_OPT_NO_APC}, {"pseudocount", required_argument, 0, CLI_OPT_PC},                \
+    {"sharpen", required_argument, 0, CLI_OPT_SHARPEN}, {"tau", required_argument, 0, CLI_OPT_TAU},               \
+    {"lambda-h", required_argument, 0, CLI_OPT_LAMBDA_H}, {"lambda-j", required_argument, 0, CLI_OPT_LAMBDA_J},   \
+    {"max-iter", required_argument, 0, CLI_OPT_MAX_ITER}, {"tol", required_argument, 0, CLI_OPT_TOL},             \
+    {"heads", required_argument, 0, CLI_OPT_HEADS}, {"head-dim", required_argument, 0, CLI_OPT_HEAD_DIM},         \
+    {"attn-lambda", required_argument, 0, CLI_OPT_ATTN_LAMBDA}, {"verbose", no_argument, 0, 'v'},                 \
+    {"quiet", no_argument, 0, 'q'}
+
+typedef struct cli_predopts {
+    axcon_predict_opts_t po;
+    axcon_msa_opts_t mo;
+    const char *threads; /* -t as given, NULL if not */
+    axcon_outfmt_t fmt;
+    int fmt_set;
+    axcon_top_t top;
+    int top_set;
+} cli_predopts_t;
+
+void cli_predopts_init(cli_predopts_t *p);
+/* Print the option lines (for a command's --help). */
+void cli_predopts_usage(FILE *fp);
+/* 1 if c was a prediction option and was applied, 0 if it is not one of them, or minus the
+ * exit status after printing the usage error for a bad value. */
+int cli_predopts_handle(cli_predopts_t *p, int c, const char *arg, const char *cmd);
+/* -f, else the output path's extension, else tsv. */
+axcon_outfmt_t cli_predopts_format(const cli_predopts_t *p, const char *out_path);
+/* --top, else 1.5L for rosetta, else NULL (all pairs); buf backs the default. */
+const axcon_top_t *cli_predopts_top(const cli_predopts_t *p, axcon_outfmt_t fmt, axcon_top_t *buf);
+/* Target name from an alignment path: base name without compression/format extensions. */
+void cli_name_from_path(const char *path, char *buf, size_t size);
+/* Read msa_path, predict, write to out_path ('-' = stdout) atomically. When msa_out is not
+ * NULL it receives the alignment (caller frees) on success. */
+int cli_predict_file(const char *msa_path, const char *out_path, const cli_predopts_t *p, axcon_msa_t **msa_out,
+                     axcon_error_t *err);
+
 /* Subcommands: each returns the process exit status. */
 int axcon_cmd_info(int argc, char **argv);
 int axcon_cmd_predict(int argc, char **argv);

@@ -1,0 +1,224 @@
+/* cli_predopts.c - the predict options shared by `axcon predict` and `axcon batch`.
+ *
+ * Owns: the long-option table and parser of every prediction option (method, threads,
+ * format, --top, weights, model settings), their help text, the output-format choice
+ * (-f, else the output file's extension, else tsv), and cli_predict_file(), the one
+ * read -> predict -> write-atomically step that both commands run per alignment. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "axcon/log.h"
+#include "axcon/ofile.h"
+#include "cli.h"
+
+void cli_predopts_init(cli_predopts_t *p)
+{
+    memset(p, 0, sizeof *p);
+    axcon_predict_opts_init(&p->po);
+    axcon_msa_opts_init(&p->mo);
+}
+
+void cli_predopts_usage(FILE *fp)
+{
+    axcon_predict_opts_t d;
+    axcon_predict_opts_init(&d);
+    fprintf(fp,
+            "  -m, --method NAME     attn, mf (mean-field DCA) or plm (Potts pseudo-likelihood) [%s]\n"
+            "  -t, --threads INT     threads [OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, all cores]\n"
+            "  -f, --format FMT      rr, mat, tsv, csv, plmc or rosetta [from the -o extension, else tsv]\n"
+            "                        (.rr .casp .mat .tsv .csv .plmc .ec .cst)\n"
+            "  --min-sep INT         leave out pairs with |i-j| below this [%d]\n"
+            "  --top K               pairs to write: all, a count (100), xL (1.5L) or L/k (L/5)\n"
+            "                        [all; rosetta: 1.5L]\n"
+            "  --id FLOAT            identity threshold of the sequence weights [%.2f]\n"
+            "  --max-seq-gap FLOAT   drop sequences with a larger gap fraction [1.0 = keep all]\n"
+            "  --max-col-gap FLOAT   leave out columns with a larger gap fraction [1.0 = keep all]\n"
+            "  --no-apc              do not apply the average product correction\n"
+            "  -v, -q                more / less logging on stderr\n\n"
+            "Model options:\n"
+            "  --pseudocount FLOAT   mf: pseudocount weight [%.2f]\n"
+            "  --sharpen INT         mf: passes of attention sharpening after APC [%d]\n"
+            "  --tau FLOAT           mf: softmax temperature of the sharpening [%.2f]\n"
+            "  --lambda-h FLOAT      plm: L2 strength on fields [%g]\n"
+            "  --lambda-j FLOAT      plm: L2 strength on couplings, times (L-1) [%g]\n"
+            "  --max-iter INT        plm/attn: optimiser iterations [model default]\n"
+            "  --tol FLOAT           plm: relative objective tolerance [model default]\n"
+            "  --heads INT           attn: attention heads [model default]\n"
+            "  --head-dim INT        attn: query/key size per head [model default]\n"
+            "  --attn-lambda FLOAT   attn: regularisation strength [model default]\n",
+            axcon_method_name(d.method), d.min_sep, d.id_threshold, d.mf_pseudocount, d.mf_sharpen, d.mf_tau,
+            d.plm_lambda_h, d.plm_lambda_j);
+}
+
+int cli_predopts_handle(cli_predopts_t *p, int c, const char *arg, const char *cmd)
+{
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    long lv;
+    double dv;
+    switch (c) {
+    case 'm':
+        if (axcon_method_parse(arg, &p->po.method, &err) != AXCON_OK) return -cli_usage_error(cmd, "%s", err.msg);
+        break;
+    case 't': p->threads = arg; break;
+    case 'f':
+        if (axcon_outfmt_parse(arg, &p->fmt, &err) != AXCON_OK) return -cli_usage_error(cmd, "-f: %s", err.msg);
+        p->fmt_set = 1;
+        break;
+    case CLI_OPT_MIN_SEP:
+        if (cli_parse_long(arg, 1, 1000000, &lv)) return -cli_usage_error(cmd, "--min-sep wants a whole number >= 1, got '%s'", arg);
+        p->po.min_sep = (int)lv;
+        break;
+    case CLI_OPT_TOP:
+        if (axcon_top_parse(arg, &p->top, &err) != AXCON_OK) return -cli_usage_error(cmd, "--top: %s", err.msg);
+        p->top_set = 1;
+        break;
+    case CLI_OPT_ID:
+        if (cli_parse_double(arg, 1e-9, 1.0, &p->po.id_threshold)) return -cli_usage_error(cmd, "--id wants a number in (0,1], got '%s'", arg);
+        break;
+    case CLI_OPT_SEQ_GAP:
+        if (cli_parse_double(arg, 0.0, 1.0, &p->mo.max_seq_gap)) return -cli_usage_error(cmd, "--max-seq-gap wants a number in [0,1], got '%s'", arg);
+        break;
+    case CLI_OPT_COL_GAP:
+        if (cli_parse_double(arg, 0.0, 1.0, &p->mo.max_col_gap)) return -cli_usage_error(cmd, "--max-col-gap wants a number in [0,1], got '%s'", arg);
+        break;
+    case CLI_OPT_NO_APC: p->po.apc = 0; break;
+    case CLI_OPT_PC:
+        if (cli_parse_double(arg, 0.0, 0.999999, &p->po.mf_pseudocount)) return -cli_usage_error(cmd, "--pseudocount wants a number in [0,1), got '%s'", arg);
+        break;
+    case CLI_OPT_SHARPEN:
+        if (cli_parse_long(arg, 0, 100, &lv)) return -cli_usage_error(cmd, "--sharpen wants a whole number from 0 to 100, got '%s'", arg);
+        p->po.mf_sharpen = (int)lv;
+        break;
+    case CLI_OPT_TAU:
+        if (cli_parse_double(arg, 1e-6, 1e6, &p->po.mf_tau)) return -cli_usage_error(cmd, "--tau wants a positive number, got '%s'", arg);
+        break;
+    case CLI_OPT_LAMBDA_H:
+        if (cli_parse_double(arg, 0.0, 1e6, &p->po.plm_lambda_h)) return -cli_usage_error(cmd, "--lambda-h wants a number >= 0, got '%s'", arg);
+        break;
+    case CLI_OPT_LAMBDA_J:
+        if (cli_parse_double(arg, 0.0, 1e6, &p->po.plm_lambda_j)) return -cli_usage_error(cmd, "--lambda-j wants a number >= 0, got '%s'", arg);
+        break;
+    case CLI_OPT_MAX_ITER:
+        if (cli_parse_long(arg, 1, 1000000, &lv)) return -cli_usage_error(cmd, "--max-iter wants a whole number >= 1, got '%s'", arg);
+        p->po.plm_max_iter = p->po.attn_max_iter = (int)lv;
+        break;
+    case CLI_OPT_TOL:
+        if (cli_parse_double(arg, 0.0, 1.0, &p->po.plm_tol)) return -cli_usage_error(cmd, "--tol wants a number in [0,1], got '%s'", arg);
+        break;
+    case CLI_OPT_HEADS:
+        if (cli_parse_long(arg, 1, 4096, &lv)) return -cli_usage_error(cmd, "--heads wants a whole number from 1 to 4096, got '%s'", arg);
+        p->po.attn_heads = (int)lv;
+        break;
+    case CLI_OPT_HEAD_DIM:
+        if (cli_parse_long(arg, 1, 4096, &lv)) return -cli_usage_error(cmd, "--head-dim wants a whole number from 1 to 4096, got '%s'", arg);
+        p->po.attn_dim = (int)lv;
+        break;
+    case CLI_OPT_ATTN_LAMBDA:
+        if (cli_parse_double(arg, 0.0, 1e6, &dv)) return -cli_usage_error(cmd, "--attn-lambda wants a number >= 0, got '%s'", arg);
+        p->po.attn_lambda = dv;
+        break;
+    case 'v': cli_verbose_more(); break;
+    case 'q': cli_verbose_quiet(); break;
+    default: return 0;
+    }
+    return 1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Format from the output file name's extension; -1 if it says nothing. */
+static int fmt_from_path(const char *path)
+{
+    static const struct { const char *ext; axcon_outfmt_t fmt; } map[] = {
+        {".rr", AXCON_OUT_RR},     {".casp", AXCON_OUT_RR},   {".mat", AXCON_OUT_MAT},
+        {".tsv", AXCON_OUT_TSV},   {".csv", AXCON_OUT_CSV},   {".plmc", AXCON_OUT_PLMC},
+        {".ec", AXCON_OUT_PLMC},   {".cst", AXCON_OUT_ROSETTA},
+    };
+    if (!path || !strcmp(path, "-")) return -1;
+    for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+        if (ends_with(path, map[k].ext)) return (int)map[k].fmt;
+    return -1;
+}
+
+axcon_outfmt_t cli_predopts_format(const cli_predopts_t *p, const char *out_path)
+{
+    if (p->fmt_set) return p->fmt;
+    int f = fmt_from_path(out_path);
+    return f >= 0 ? (axcon_outfmt_t)f : AXCON_OUT_TSV;
+}
+
+const axcon_top_t *cli_predopts_top(const cli_predopts_t *p, axcon_outfmt_t fmt, axcon_top_t *buf)
+{
+    if (p->top_set) return &p->top;
+    if (fmt != AXCON_OUT_ROSETTA) return NULL;
+    memset(buf, 0, sizeof *buf);
+    buf->count = 1.5;
+    buf->per_L = 1;
+    return buf;
+}
+
+void cli_name_from_path(const char *path, char *buf, size_t size)
+{
+    if (!strcmp(path, "-")) {
+        snprintf(buf, size, "query");
+        return;
+    }
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(buf, size, "%s", base);
+    static const char *const comp[] = {".gz", ".bgz", ".bgzf"};
+    for (size_t k = 0; k < 3; k++)
+        if (ends_with(buf, comp[k])) { buf[strlen(buf) - strlen(comp[k])] = '\0'; break; }
+    char *dot = strrchr(buf, '.');
+    if (dot && dot != buf) *dot = '\0';
+    if (!buf[0]) snprintf(buf, size, "query");
+}
+
+int cli_predict_file(const char *msa_path, const char *out_path, const cli_predopts_t *p, axcon_msa_t **msa_out,
+                     axcon_error_t *err)
+{
+    axcon_msa_t *msa = NULL;
+    axcon_cmap_t *cm = NULL;
+    axcon_ofile_t *of = NULL;
+    axcon_top_t topbuf;
+    axcon_outfmt_t fmt = cli_predopts_format(p, out_path);
+    const axcon_top_t *topp = cli_predopts_top(p, fmt, &topbuf);
+    int st;
+    if (msa_out) *msa_out = NULL;
+    /* open the output first so an unwritable path fails before the long computation */
+    if ((st = axcon_ofile_open(out_path, &of, err)) != AXCON_OK) goto ERROR;
+    if ((st = axcon_msa_read(msa_path, &p->mo, &msa, err)) != AXCON_OK) goto ERROR;
+    if ((st = axcon_predict(msa, &p->po, &cm, err)) != AXCON_OK) {
+        if (err->status == AXCON_EINPUT) axcon_error_prefix(err, "%s", msa_path);
+        goto ERROR;
+    }
+    if (!axcon_cmap_query_name(cm)[0]) {
+        char name[256];
+        cli_name_from_path(msa_path, name, sizeof name);
+        if ((st = axcon_cmap_set_query_name(cm, name, err)) != AXCON_OK) goto ERROR;
+    }
+    size_t n;
+    axcon_cmap_ranked(cm, &n);
+    axcon_info("writing %zu of %zu ranked pairs as %s to %s",
+               fmt == AXCON_OUT_MAT ? n : axcon_top_count(topp, axcon_cmap_len(cm), n), n, axcon_outfmt_name(fmt),
+               strcmp(out_path, "-") ? out_path : "stdout");
+    if ((st = axcon_write_contacts(axcon_ofile_fp(of), cm, fmt, topp, err)) != AXCON_OK) goto ERROR;
+    axcon_ofile_t *tmp = of;
+    of = NULL;
+    if ((st = axcon_ofile_commit(tmp, err)) != AXCON_OK) goto ERROR;
+    axcon_cmap_free(cm);
+    if (msa_out) *msa_out = msa;
+    else axcon_msa_free(msa);
+    return AXCON_OK;
+ERROR:
+    axcon_ofile_abort(of);
+    axcon_cmap_free(cm);
+    axcon_msa_free(msa);
+    return st;
+}
