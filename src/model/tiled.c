@@ -5,6 +5,7 @@
  * single-threaded OpenBLAS kernels, so results do not depend on the thread count. */
 #include "tiled.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,14 +34,31 @@ int openblas_get_num_threads(void);
 
 static const double ONE = 1.0, MONE = -1.0, ZERO = 0.0;
 
+/* OpenBLAS's thread count is process-global. Concurrent callers (a library user running
+ * several predictions in threads) share one serial section: the first to enter saves the
+ * count and sets 1, the last to leave restores it. */
+static pthread_mutex_t g_blas_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_blas_users = 0, g_blas_saved = 1;
+
 int ax_blas_serial_begin(void)
 {
-    int old = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    pthread_mutex_lock(&g_blas_lock);
+    if (g_blas_users++ == 0) {
+        g_blas_saved = openblas_get_num_threads();
+        openblas_set_num_threads(1);
+    }
+    int old = g_blas_saved;
+    pthread_mutex_unlock(&g_blas_lock);
     return old;
 }
 
-void ax_blas_serial_end(int old) { openblas_set_num_threads(old > 0 ? old : 1); }
+void ax_blas_serial_end(int old)
+{
+    (void)old;
+    pthread_mutex_lock(&g_blas_lock);
+    if (g_blas_users > 0 && --g_blas_users == 0) openblas_set_num_threads(g_blas_saved > 0 ? g_blas_saved : 1);
+    pthread_mutex_unlock(&g_blas_lock);
+}
 
 static inline size_t tsize(size_t n, size_t t) { return n - t * T < T ? n - t * T : T; }
 #define AT(A, lda, r, c) ((A) + (size_t)(r) + (size_t)(c) * (lda))

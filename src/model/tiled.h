@@ -17,7 +17,8 @@
 
 #define AX_TILE 256
 
-/* Set OpenBLAS to one thread (returns the previous count) / restore it. */
+/* Enter / leave a section where OpenBLAS runs one thread (reference-counted and locked, so
+ * concurrent callers are safe); begin returns the saved count (>= 1). */
 int ax_blas_serial_begin(void);
 void ax_blas_serial_end(int old);
 
