@@ -178,16 +178,8 @@ int axcon_cmd_plot(int argc, char **argv)
     }
     in.title = t1;
     in.subtitle = t2;
-    if ((rc = axcon_plot_png(&in, out, &err)) != AXCON_OK) goto fail;
+    rc = axcon_plot_png(&in, out, &err);
 
-    free(pairs);
-    free(contact);
-    free(observed);
-    axcon_truth_free(truth);
-    axcon_structure_free(st);
-    axcon_pred_free(pred);
-    axcon_msa_free(msa);
-    return AXCON_EXIT_OK;
 fail:
     free(pairs);
     free(contact);
@@ -196,5 +188,5 @@ fail:
     axcon_structure_free(st);
     axcon_pred_free(pred);
     axcon_msa_free(msa);
-    return cli_fail(&err);
+    return rc == AXCON_OK ? AXCON_EXIT_OK : cli_fail(&err);
 }
