@@ -446,6 +446,7 @@ int axcon_structure_select_best(axcon_structure_t *st, const char *query, axcon_
 {
     size_t m = query ? strlen(query) : 0, nch = axcon_structure_nchains(st), best = 0, best_cov = 0;
     if (m == 0) return axcon_error_set(err, AXCON_EUSAGE, "empty query sequence");
+    if (m > 1000000) return axcon_error_set(err, AXCON_ERESOURCE, "query of %zu residues is too long", m);
     if (nch <= 1) return AXCON_OK;
     char *b = upper_query(query, m, err);
     if (!b) return AXCON_ENOMEM;

@@ -21,6 +21,39 @@ static int check_nul(const char *name, const char *buf, size_t len, axcon_error_
     return axcon_error_set(err, AXCON_EINPUT, "%s:%zu: binary data (NUL byte); expected a text file", name, line);
 }
 
+/* A UTF-8 byte-order mark is accepted and dropped (the readers then see the same bytes as
+ * without it; keeping it would turn the first token into a non-number). */
+static void strip_bom(char *buf, size_t *len)
+{
+    if (*len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF) {
+        memmove(buf, buf + 3, *len - 3 + 1);
+        *len -= 3;
+    }
+}
+
+/* CRLF line ends are accepted (axe_next_line drops the CR); a CR not followed by LF means
+ * classic-Mac line ends, which would glue the whole file into one line. */
+static int check_cr(const char *name, const char *buf, size_t len, axcon_error_t *err)
+{
+    size_t line = 1;
+    for (const char *p = buf, *e = buf + len; p < e; p++) {
+        if (*p == '\n') line++;
+        else if (*p == '\r' && p + 1 < e && p[1] != '\n' && p[1] != '\r') /* "\r\r\n" passes */
+            return axcon_error_set(err, AXCON_EINPUT,
+                                   "%s:%zu: carriage return inside a line (CR-only line ends? use LF or CRLF)", name,
+                                   line);
+    }
+    return AXCON_OK;
+}
+
+/* gzerror() says "PATH: reason"; the caller names the file already. */
+static const char *gz_reason(const char *m, const char *path)
+{
+    size_t n = strlen(path);
+    if (m && !strncmp(m, path, n) && m[n] == ':' && m[n + 1] == ' ') return m + n + 2;
+    return m ? m : "unknown error";
+}
+
 int axe_slurp(const char *path, char **out, size_t *outlen, axcon_error_t *err)
 {
     int is_stdin = !strcmp(path, "-");
@@ -66,7 +99,8 @@ int axe_slurp(const char *path, char **out, size_t *outlen, axcon_error_t *err)
             if (zerr == Z_ERRNO)
                 rc = axcon_error_set(err, AXCON_EIO, "%s: read error: %s", name, strerror(errno));
             else
-                rc = axcon_error_set(err, AXCON_EINPUT, "%s: corrupt or truncated compressed input: %s", name, m);
+                rc = axcon_error_set(err, AXCON_EINPUT, "%s: corrupt or truncated compressed input: %s", name,
+                                     gz_reason(m, path));
             goto cleanup;
         }
         if (n == 0) break;
@@ -77,7 +111,8 @@ int axe_slurp(const char *path, char **out, size_t *outlen, axcon_error_t *err)
         int zerr = Z_OK;
         const char *m = gzerror(gz, &zerr);
         if (zerr != Z_OK && zerr != Z_STREAM_END) {
-            rc = axcon_error_set(err, AXCON_EINPUT, "%s: corrupt or truncated compressed input: %s", name, m);
+            rc = axcon_error_set(err, AXCON_EINPUT, "%s: corrupt or truncated compressed input: %s", name,
+                                 gz_reason(m, path));
             goto cleanup;
         }
     }
@@ -86,7 +121,9 @@ int axe_slurp(const char *path, char **out, size_t *outlen, axcon_error_t *err)
         if (!buf) { rc = AXCON_ENOMEM; goto cleanup; }
     }
     buf[len] = '\0';
+    strip_bom(buf, &len);
     if ((rc = check_nul(name, buf, len, err)) != AXCON_OK) goto cleanup;
+    if ((rc = check_cr(name, buf, len, err)) != AXCON_OK) goto cleanup;
     *out = buf;
     *outlen = len;
     buf = NULL;
@@ -106,7 +143,9 @@ int axe_copy(const char *name, const char *src, size_t len, char **out, axcon_er
     if (!buf) return AXCON_ENOMEM;
     if (len) memcpy(buf, src, len);
     buf[len] = '\0';
+    strip_bom(buf, &len); /* callers take the length as strlen(buf): no NUL passes check_nul */
     int rc = check_nul(name, buf, len, err);
+    if (rc == AXCON_OK) rc = check_cr(name, buf, len, err);
     if (rc != AXCON_OK) {
         free(buf);
         return rc;

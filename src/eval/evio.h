@@ -13,7 +13,8 @@
 /* Largest input accepted (bytes after decompression). */
 #define AXE_MAX_INPUT ((size_t)4 << 30)
 
-/* Read `path` fully; *buf is malloc'd, NUL-terminated (embedded NULs are an error). */
+/* Read `path` fully; *buf is malloc'd, NUL-terminated (embedded NULs are an error); a
+ * leading UTF-8 byte-order mark is dropped (also by axe_copy). */
 int axe_slurp(const char *path, char **buf, size_t *len, axcon_error_t *err);
 /* Copy an in-memory buffer into a fresh NUL-terminated one (same checks as axe_slurp). */
 int axe_copy(const char *name, const char *src, size_t len, char **buf, axcon_error_t *err);

@@ -116,15 +116,16 @@ static int push_pair(ctx_t *c, size_t line, long i, long j, double score)
 static int get_pos(ctx_t *c, size_t line, const char *tok, const char *what, long *out)
 {
     if (axe_parse_int(tok, out) != 0)
-        return axcon_error_set(c->err, AXCON_EINPUT, "%s:%zu: %s '%s' is not a whole number", c->name, line, what,
-                               tok);
+        return axcon_error_set(c->err, AXCON_EINPUT, "%s:%zu: %s '%.40s%s' is not a whole number", c->name, line,
+                               what, tok, strlen(tok) > 40 ? "..." : "");
     return AXCON_OK;
 }
 
 static int get_score(ctx_t *c, size_t line, const char *tok, const char *what, double *out)
 {
     if (axe_parse_double(tok, out) != 0)
-        return axcon_error_set(c->err, AXCON_EINPUT, "%s:%zu: %s '%s' is not a number", c->name, line, what, tok);
+        return axcon_error_set(c->err, AXCON_EINPUT, "%s:%zu: %s '%.40s%s' is not a number", c->name, line, what, tok,
+                               strlen(tok) > 40 ? "..." : "");
     return AXCON_OK;
 }
 
@@ -402,7 +403,7 @@ static int parse_mat(ctx_t *c, char *buf, size_t len)
     char *line;
     double *m = NULL;
     char **tok = NULL;
-    size_t L = 0, row = 0;
+    size_t L = 0, row = 0, mrows = 0;
     int rc = AXCON_OK;
     axe_lines_init(&it, buf, len);
     while ((line = axe_next_line(&it))) {
@@ -431,9 +432,9 @@ static int parse_mat(ctx_t *c, char *buf, size_t len)
                 rc = axcon_error_set(c->err, AXCON_ENOMEM, "%s: matrix too large", c->name);
                 goto cleanup;
             }
-            m = ax_alloc(cells, sizeof *m, 0, "prediction matrix", c->err);
+            /* rows are stored as they come: a long first line alone must not reserve L x L cells */
             tok = ax_alloc(L + 1, sizeof *tok, 0, "prediction matrix", c->err);
-            if (!m || !tok) {
+            if (!tok) {
                 rc = AXCON_ENOMEM;
                 goto cleanup;
             }
@@ -448,6 +449,16 @@ static int parse_mat(ctx_t *c, char *buf, size_t len)
             rc = axcon_error_set(c->err, AXCON_EINPUT, "%s:%zu: matrix row has %d values, expected %zu", c->name,
                                  it.lineno, nt, L);
             goto cleanup;
+        }
+        if (row == mrows) {
+            size_t nr = mrows ? (mrows > L / 2 ? L : 2 * mrows) : (L < 64 ? L : 64);
+            double *nm = ax_realloc(m, nr * L, sizeof *m, "prediction matrix", c->err);
+            if (!nm) {
+                rc = AXCON_ENOMEM;
+                goto cleanup;
+            }
+            m = nm;
+            mrows = nr;
         }
         for (size_t k = 0; k < L; k++) {
             double v;
@@ -561,7 +572,7 @@ int axcon_pred_parse(const char *name, const char *cbuf, size_t len, axcon_pred_
     *out = NULL;
     int rc = axe_copy(name, cbuf, len, &buf, err);
     if (rc != AXCON_OK) return rc;
-    rc = parse_owned(name, buf, len, fmt, length, out, err);
+    rc = parse_owned(name, buf, strlen(buf), fmt, length, out, err);
     free(buf);
     return rc;
 }

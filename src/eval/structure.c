@@ -16,6 +16,9 @@
 #include "evio.h"
 
 #define CHAIN_MAX 8 /* longest chain id kept (mmCIF ids are short; longer ones are an error) */
+/* largest coordinate magnitude accepted (Å): PDB columns hold at most 9999.999; the bound keeps
+ * every distance finite and below the 1e6 Å that a truth file may list */
+#define COORD_MAX 1e5
 
 /* ---- residue names ---------------------------------------------------------------- */
 
@@ -175,7 +178,7 @@ static int parse_pdb(const char *name, char *buf, size_t len, atoms_t *atoms, ax
         static const char *axn[3] = {"x", "y", "z"};
         for (int d = 0; d < 3; d++) {
             col(line, ll, 31 + 8 * d, 38 + 8 * d, tmp, sizeof tmp);
-            if (axe_parse_double(tmp, &a.xyz[d]) != 0 || !isfinite(a.xyz[d]))
+            if (axe_parse_double(tmp, &a.xyz[d]) != 0 || !(fabs(a.xyz[d]) <= COORD_MAX))
                 return axcon_error_set(err, AXCON_EINPUT, "%s:%zu: bad %s coordinate '%s' (columns %d-%d)", name,
                                        it.lineno, axn[d], tmp, 31 + 8 * d, 38 + 8 * d);
         }
@@ -255,7 +258,14 @@ static int cif_next(cif_lex_t *lx, cif_tok_t *t)
             /* unterminated: take the rest of the line as the value */
             t->s = s;
             t->quoted = 1;
-            if (q < lx->end) { *q = '\0'; lx->p = q; } else lx->p = q;
+            if (q < lx->end) { /* q is the newline: consume it, as for a bare value */
+                *q = '\0';
+                lx->p = q + 1;
+                lx->line++;
+                lx->bol = 1;
+            } else {
+                lx->p = q;
+            }
             return 1;
         }
         *q = '\0';
@@ -428,7 +438,7 @@ static int parse_cif(const char *name, char *buf, size_t len, atoms_t *atoms, ax
         static const int xc[3] = {C_X, C_Y, C_Z};
         for (int d = 0; d < 3; d++) {
             const char *s = row[colidx[xc[d]]].s;
-            if (axe_parse_double(s, &a.xyz[d]) != 0 || !isfinite(a.xyz[d])) {
+            if (axe_parse_double(s, &a.xyz[d]) != 0 || !(fabs(a.xyz[d]) <= COORD_MAX)) {
                 rc = axcon_error_set(err, AXCON_EINPUT, "%s:%zu: bad %s '%s'", name, rowline, g_cif_cols[xc[d]], s);
                 goto cleanup;
             }
@@ -672,7 +682,7 @@ int axcon_structure_parse(const char *name, const char *cbuf, size_t len, const 
     *out = NULL;
     int rc = axe_copy(name, cbuf, len, &buf, err);
     if (rc != AXCON_OK) return rc;
-    rc = parse_owned(name, buf, len, chain, out, err);
+    rc = parse_owned(name, buf, strlen(buf), chain, out, err);
     free(buf);
     return rc;
 }

@@ -440,8 +440,13 @@ static int rd_line(rd_t *r, char **line, size_t *len)
         if (f == 0) r->eof = 1;
     }
     r->lineno++;
-    if (n && s[n - 1] == '\r') n--;
+    while (n && s[n - 1] == '\r') n--; /* CRLF, and CRCRLF from a twice-converted file */
     if (n > r->max_line) return perr(r->err, AXCON_EINPUT, r->name, r->lineno, "line longer than %zu bytes", r->max_line);
+    const char *cr = n ? memchr(s, '\r', n) : NULL;
+    if (cr) /* CRLF is fine (stripped above); a lone CR means classic-Mac line ends, lines glued together */
+        return perr(r->err, AXCON_EINPUT, r->name, r->lineno,
+                    "carriage return inside a line at column %zu (CR-only line ends? use LF or CRLF)",
+                    (size_t)(cr - s) + 1);
     *line = r->last = s;
     *len = r->last_len = n;
     return 1;
