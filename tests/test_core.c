@@ -74,7 +74,7 @@ static void test_ofile_commit_and_abort(void)
     CU_ASSERT_EQUAL_FATAL(axcon_ofile_open(path, &of, &e), AXCON_OK);
     fprintf(axcon_ofile_fp(of), "hello\n");
     CU_ASSERT_FALSE(axt_exists(path)); /* nothing at the final path before commit */
-    CU_ASSERT_EQUAL(count_dir_entries(dir), 1); /* the hidden temporary */
+    CU_ASSERT(count_dir_entries(dir) <= 1); /* the hidden temporary, or none (unnamed O_TMPFILE) */
     CU_ASSERT_EQUAL(axcon_ofile_commit(of, &e), AXCON_OK);
     char *txt = axt_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(txt);

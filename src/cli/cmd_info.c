@@ -69,7 +69,7 @@ int axcon_cmd_info(int argc, char **argv)
     int rc = axcon_msa_read(path, &mo, &msa, &err);
     if (rc != AXCON_OK) return cli_fail(&err);
     size_t n = axcon_msa_nseq(msa), L = axcon_msa_ncol(msa);
-    w = malloc(n * sizeof *w);
+    w = calloc(n ? n : 1, sizeof *w); /* calloc checks n * size for overflow */
     if (!w) {
         axcon_msa_free(msa);
         axcon_error_set(&err, AXCON_ENOMEM, "out of memory for %zu sequence weights", n);
