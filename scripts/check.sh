@@ -28,7 +28,7 @@ fi
 make -s -j"$jobs" >/dev/null || { make -j1 2>&1 | tail -40; exit 2; }
 make -s -j"$jobs" check >/dev/null 2>&1
 rc=$?
-for log in tests/*.log; do
+for log in tests/*.log tests/*/*.log; do
     [ -f "$log" ] || continue
     echo "=================== $log"
     cat "$log"

@@ -160,6 +160,36 @@ static void test_gradient(void)
     }
     CU_ASSERT_EQUAL(bad, 0);
     CU_ASSERT_EQUAL(checked, 72);
+    /* the two evaluation paths (couplings streamed through the kernel's row hook, or J = Ws + R
+     * materialised) give the same floats: objective, parameter and residual gradients */
+    double *g2 = malloc(m->nx * sizeof(double)), f1, f2;
+    float *gr1 = malloc(m->nr * sizeof(float));
+    CU_ASSERT_FATAL(g2 && gr1);
+    m->mat_j = 0;
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &f1, g, &e), AXCON_OK);
+    memcpy(gr1, m->gR, m->nr * sizeof(float));
+    m->mat_j = 1;
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &f2, g2, &e), AXCON_OK);
+    m->mat_j = 0;
+    CU_ASSERT(m->Jc != NULL);
+    CU_ASSERT(f1 == f2);
+    CU_ASSERT(memcmp(g, g2, m->nx * sizeof(double)) == 0);
+    CU_ASSERT(memcmp(gr1, m->gR, m->nr * sizeof(float)) == 0);
+#ifdef _OPENMP
+    /* the streamed path for 1 and 3 threads: the same floats */
+    int nthr = omp_get_max_threads();
+    omp_set_num_threads(1);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &f1, g, &e), AXCON_OK);
+    memcpy(gr1, m->gR, m->nr * sizeof(float));
+    omp_set_num_threads(3);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &f2, g2, &e), AXCON_OK);
+    omp_set_num_threads(nthr);
+    CU_ASSERT(f1 == f2);
+    CU_ASSERT(memcmp(g, g2, m->nx * sizeof(double)) == 0);
+    CU_ASSERT(memcmp(gr1, m->gR, m->nr * sizeof(float)) == 0);
+#endif
+    free(g2);
+    free(gr1);
     free(g);
     fixture_free(&fx);
 }
@@ -193,7 +223,9 @@ static void test_symmetrisation(void)
     rs = 5;
     for (size_t t = m->off_v; t < m->off_q; t++) fx.x[t] = urnd() - 0.5;
     ax_attn_softmax(m, fx.x);
-    ax_attn_couplings(m, fx.x);
+    axcon_error_t ce;
+    axcon_error_clear(&ce);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_couplings(m, fx.x, &ce), AXCON_OK);
     const size_t L = m->L, q = m->q;
     const double *V = fx.x + m->off_v;
     double maxerr = 0;
@@ -425,6 +457,202 @@ static void test_real_family(void)
     axcon_msa_free(msa);
 }
 
+/* --dump-attention, library side: the maps handed to the callback after training */
+typedef struct {
+    int calls;
+    size_t L, H;
+    double rowsum_err, diag_max, ent_err, ent_min, ent_max, vnorm_min;
+    int has_bias, pos_ok;
+    char *text;
+} maps_seen_t;
+
+static int maps_cb(void *ctx, const axcon_attn_maps_t *mp, axcon_error_t *err)
+{
+    maps_seen_t *s = ctx;
+    s->calls++;
+    s->L = mp->L;
+    s->H = mp->H;
+    s->ent_min = INFINITY;
+    s->vnorm_min = INFINITY;
+    for (size_t r = 0; r < mp->H * mp->L; r++) {
+        const double *a = mp->A + r * mp->L;
+        size_t i = r % mp->L;
+        double sum = 0, e = 0;
+        for (size_t j = 0; j < mp->L; j++) {
+            sum += a[j];
+            if (a[j] > 0) e -= a[j] * log(a[j]);
+        }
+        s->rowsum_err = fmax(s->rowsum_err, fabs(sum - 1.0));
+        s->diag_max = fmax(s->diag_max, fabs(a[i]));
+        s->ent_err = fmax(s->ent_err, fabs(e - mp->entropy[r]));
+        s->ent_min = fmin(s->ent_min, mp->entropy[r]);
+        s->ent_max = fmax(s->ent_max, mp->entropy[r]);
+    }
+    for (size_t h = 0; h < mp->H; h++) s->vnorm_min = fmin(s->vnorm_min, mp->value_norm[h]);
+    s->has_bias = mp->bias_scale != NULL;
+    s->pos_ok = mp->pos == NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&s->text, &len);
+    if (!fp) return axcon_error_set(err, AXCON_ENOMEM, "memstream");
+    int rc = axcon_attn_maps_write(fp, mp, 0.05, err);
+    fclose(fp);
+    return rc;
+}
+
+static void test_attention_maps(void)
+{
+    const size_t N = 200, L = 20;
+    uint8_t *c = toy_msa(N, L, 2, 15, 0.7, 31);
+    double *w = malloc(N * sizeof(double)), *S = malloc(L * L * sizeof(double));
+    CU_ASSERT_FATAL(w && S);
+    for (size_t n = 0; n < N; n++) w[n] = 1.0;
+    axcon_attn_opts_t o;
+    axcon_attn_opts_init(&o);
+    o.heads = 5;
+    o.dim = 3;
+    o.max_iter = 20;
+    maps_seen_t seen;
+    memset(&seen, 0, sizeof seen);
+    o.maps_cb = maps_cb;
+    o.maps_ctx = &seen;
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(seen.calls, 1);
+    CU_ASSERT_EQUAL(seen.L, L);
+    CU_ASSERT_EQUAL(seen.H, 5);
+    CU_ASSERT(seen.rowsum_err < 1e-12);            /* softmax rows sum to 1 */
+    CU_ASSERT(seen.diag_max == 0.0);               /* the diagonal is masked */
+    CU_ASSERT(seen.ent_err < 1e-12);               /* entropy of the rows handed over */
+    CU_ASSERT(seen.ent_min >= 0.0);
+    CU_ASSERT(seen.ent_max <= log((double)(L - 1)) + 1e-12);
+    CU_ASSERT(seen.ent_min < log((double)(L - 1)) - 1e-3); /* not all uniform: the seed shapes them */
+    CU_ASSERT(seen.vnorm_min > 0.0);
+    CU_ASSERT(seen.has_bias);                      /* the default warm start keeps a fixed bias */
+    CU_ASSERT(seen.pos_ok);
+    /* the text: header, V and G rows per head, one E row per (head, position), A rows >= 0.05 */
+    CU_ASSERT_FATAL(seen.text != NULL);
+    size_t nV = 0, nG = 0, nE = 0, nA = 0, nhdr = 0, bad = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(seen.text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#') continue;
+        if (!strcmp(line, "kind\thead\ti\tj\tvalue")) {
+            nhdr++;
+            continue;
+        }
+        char kind[4], si[16], sj[16];
+        int h;
+        double v;
+        if (sscanf(line, "%3s\t%d\t%15s\t%15s\t%lf", kind, &h, si, sj, &v) != 5 || h < 1 || h > 5) {
+            bad++;
+            continue;
+        }
+        if (!strcmp(kind, "V")) nV++;
+        else if (!strcmp(kind, "G")) nG++;
+        else if (!strcmp(kind, "E")) {
+            nE++;
+            bad += !(v >= 0 && v <= log((double)(L - 1)) + 1e-6) || strcmp(sj, ".") != 0;
+        } else if (!strcmp(kind, "A")) {
+            nA++;
+            int i = atoi(si), j = atoi(sj);
+            bad += !(v >= 0.05 && v <= 1.0) || i == j || i < 1 || j < 1 || i > (int)L || j > (int)L;
+        } else
+            bad++;
+    }
+    CU_ASSERT_EQUAL(nhdr, 1);
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(nV, 5);
+    CU_ASSERT_EQUAL(nG, 5);
+    CU_ASSERT_EQUAL(nE, 5 * L);
+    CU_ASSERT(nA >= 5 * L && nA <= 5 * L * 20); /* >= 1 per row (some a_ij >= 1/(L-1) > 0.05), <= 1/0.05 */
+    free(seen.text);
+    /* bad threshold; the pipeline refuses maps for another method */
+    axcon_attn_maps_t mp = {2, 1, NULL, (double[4]){0, 1, 1, 0}, (double[2]){0, 0}, (double[1]){1}, NULL};
+    CU_ASSERT_EQUAL(axcon_attn_maps_write(stdout, &mp, 0.0, &e), AXCON_EUSAGE);
+    free(c);
+    free(w);
+    free(S);
+}
+
+static int maps_never(void *ctx, const axcon_attn_maps_t *mp, axcon_error_t *err)
+{
+    (void)mp;
+    (void)err;
+    ++*(int *)ctx;
+    return AXCON_OK;
+}
+
+static void test_attention_maps_other_method(void)
+{
+    const char *bench = axt_bench("test_attention_maps_other_method");
+    if (!bench) return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/msa/1mkcA00.aln", bench);
+    axcon_msa_opts_t mo;
+    axcon_msa_opts_init(&mo);
+    axcon_msa_t *msa = NULL;
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(axcon_msa_read(path, &mo, &msa, &e), AXCON_OK);
+    axcon_predict_opts_t po;
+    axcon_predict_opts_init(&po);
+    int calls = 0;
+    po.attn_maps = maps_never;
+    po.attn_maps_ctx = &calls;
+    po.method = AXCON_METHOD_MF;
+    axcon_cmap_t *cm = NULL;
+    CU_ASSERT_EQUAL(axcon_predict(msa, &po, &cm, &e), AXCON_EUSAGE);
+    CU_ASSERT(strstr(e.msg, "attn") != NULL);
+    CU_ASSERT(cm == NULL);
+    CU_ASSERT_EQUAL(calls, 0);
+    po.method = AXCON_METHOD_ATTN;
+    po.attn_max_iter = 3;
+    CU_ASSERT_EQUAL(axcon_predict(msa, &po, &cm, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(calls, 1);
+    axcon_cmap_free(cm);
+    axcon_msa_free(msa);
+}
+
+/* --dump-attention through the CLI: TSV and gzip, atomic, refused for other methods */
+static void test_cli_dump_attention(void)
+{
+    const char *bench = axt_bench("test_cli_dump_attention");
+    if (!bench) return;
+    char *maps = axt_tmp("maps.tsv"), *gz = axt_tmp("maps.tsv.gz"), *mf = axt_tmp("mf.tsv"), *out = NULL, *er = NULL;
+    int st = axt_runf(&out, &er, "%s predict -q --max-iter 3 --dump-attention %s %s/msa/1mkcA00.aln", axt_axcon(), maps,
+                      bench);
+    CU_ASSERT_EQUAL(st, 0);
+    CU_ASSERT(out && strlen(out) > 100); /* the contacts still go to stdout */
+    free(out);
+    free(er);
+    size_t len = 0;
+    char *text = axt_slurp(maps, &len);
+    CU_ASSERT_FATAL(text != NULL);
+    CU_ASSERT(strstr(text, "\nkind\thead\ti\tj\tvalue\n") != NULL);
+    size_t nE = 0, nA = 0;
+    for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        nE += l[0] == 'E' && l[1] == '\t';
+        nA += l[0] == 'A' && l[1] == '\t';
+    }
+    CU_ASSERT_EQUAL(nE, 16 * 43); /* default 16 heads, 43 columns */
+    CU_ASSERT(nA >= 16 * 43);
+    st = axt_runf(&out, &er, "%s predict -q --max-iter 3 --dump-attention %s -o /dev/null %s/msa/1mkcA00.aln && "
+                             "gzip -dc %s | cmp -s - %s", axt_axcon(), gz, bench, gz, maps);
+    CU_ASSERT_EQUAL(st, 0); /* same text, gzip-compressed */
+    free(out);
+    free(er);
+    st = axt_runf(&out, &er, "%s predict -q -m mf --dump-attention %s %s/msa/1mkcA00.aln", axt_axcon(), mf, bench);
+    CU_ASSERT_EQUAL(st, 1);
+    CU_ASSERT(er && strstr(er, "-m attn") != NULL);
+    CU_ASSERT(!axt_exists(mf));
+    free(out);
+    free(er);
+    free(text);
+    free(maps);
+    free(gz);
+    free(mf);
+}
+
 static void register_suites(void)
 {
     axt_suite("attn", (axt_case_t[]){{"gradient_vs_finite_differences", test_gradient},
@@ -436,6 +664,9 @@ static void register_suites(void)
                                      {"sequence_axis_weights", test_seq_weights},
                                      {"bad_options", test_bad_options},
                                      {"real_family_PF00327", test_real_family},
+                                     {"attention_maps", test_attention_maps},
+                                     {"attention_maps_other_method", test_attention_maps_other_method},
+                                     {"cli_dump_attention", test_cli_dump_attention},
                                      {0}});
 }
 

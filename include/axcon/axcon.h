@@ -16,6 +16,7 @@
 #include "axcon/plm.h"
 #include "axcon/attn.h"
 #include "axcon/contacts.h"
+#include "axcon/head.h"
 #include "axcon/output.h"
 #include "axcon/predict.h"
 #include "axcon/structure.h"
@@ -23,5 +24,6 @@
 #include "axcon/eval.h"
 #include "axcon/simulate.h"
 #include "axcon/plot.h"
+#include "axcon/batch.h"
 
 #endif

@@ -24,6 +24,8 @@ typedef enum axcon_method {
 AXCON_API int axcon_method_parse(const char *name, axcon_method_t *m, axcon_error_t *err);
 AXCON_API const char *axcon_method_name(axcon_method_t m);
 
+struct axcon_attn_maps; /* axcon/attn.h */
+
 typedef struct axcon_predict_opts {
     axcon_method_t method;
     double id_threshold;   /* sequence weights: identity threshold [0.8] */
@@ -42,12 +44,34 @@ typedef struct axcon_predict_opts {
     int attn_heads;
     int attn_dim;
     double attn_lambda;
-    int attn_max_iter;
+    int attn_max_iter;     /* cap on L-BFGS iterations [model default] */
+    double attn_tol;       /* relative decrease over the model's window that stops it [model default] */
+    int attn_head;         /* attn: re-rank the APC scores by the contact head (axcon/head.h;
+                              needs apc; mean-field scores are computed as one of its inputs) [1] */
+    /* attn: called once after training with the attention maps (axcon/attn.h; NULL = none);
+     * any other method with this set is a usage error */
+    int (*attn_maps)(void *ctx, const struct axcon_attn_maps *maps, axcon_error_t *err);
+    void *attn_maps_ctx;
+    /* resources */
+    double max_mem;        /* bytes; refuse (AXCON_ERESOURCE) when the estimate exceeds it [0 = no limit] */
 } axcon_predict_opts_t;
 
 AXCON_API void axcon_predict_opts_init(axcon_predict_opts_t *o);
 
-/* Run the pipeline; *out receives the contact map in query numbering. */
+/* Resource estimate of one prediction (axcon_predict_estimate). */
+typedef struct axcon_estimate {
+    double bytes;      /* peak resident memory of the whole process, alignment included */
+    double seconds;    /* rough wall time with `threads` threads (order of magnitude) */
+    double model_bytes; /* part of `bytes` allocated by the method itself */
+} axcon_estimate_t;
+
+/* Estimate memory and time of axcon_predict(msa, o) from the allocation formulas of the
+ * method; threads <= 0 means the OpenMP default. Cheap: O(N L) at most. */
+AXCON_API int axcon_predict_estimate(const axcon_msa_t *msa, const axcon_predict_opts_t *o, int threads,
+                                     axcon_estimate_t *est, axcon_error_t *err);
+
+/* Run the pipeline; *out receives the contact map in query numbering. When o->max_mem > 0
+ * and the estimate exceeds it, nothing is allocated: AXCON_ERESOURCE naming both sizes. */
 AXCON_API int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_cmap_t **out,
                             axcon_error_t *err);
 

@@ -57,7 +57,7 @@ int cli_truth_from_pdb(const char *pdb, const char *chain, const char *query, ax
 enum {
     CLI_OPT_MIN_SEP = 256, CLI_OPT_TOP, CLI_OPT_ID, CLI_OPT_SEQ_GAP, CLI_OPT_COL_GAP, CLI_OPT_NO_APC, CLI_OPT_PC,
     CLI_OPT_SHARPEN, CLI_OPT_TAU, CLI_OPT_LAMBDA_H, CLI_OPT_LAMBDA_J, CLI_OPT_MAX_ITER, CLI_OPT_TOL, CLI_OPT_HEADS,
-    CLI_OPT_HEAD_DIM, CLI_OPT_ATTN_LAMBDA,
+    CLI_OPT_HEAD_DIM, CLI_OPT_ATTN_LAMBDA, CLI_OPT_MAX_MEM, CLI_OPT_DRY_RUN, CLI_OPT_NO_HEAD,
     CLI_OPT_FIRST_FREE = 512 /* commands number their own long-only options from here */
 };
 #define CLI_PREDICT_SHORTOPTS "m:t:f:vq"
@@ -72,7 +72,8 @@ enum {
     {"max-iter", required_argument, 0, CLI_OPT_MAX_ITER}, {"tol", required_argument, 0, CLI_OPT_TOL},             \
     {"heads", required_argument, 0, CLI_OPT_HEADS}, {"head-dim", required_argument, 0, CLI_OPT_HEAD_DIM},         \
     {"attn-lambda", required_argument, 0, CLI_OPT_ATTN_LAMBDA}, {"verbose", no_argument, 0, 'v'},                 \
-    {"quiet", no_argument, 0, 'q'}
+    {"quiet", no_argument, 0, 'q'}, {"max-mem", required_argument, 0, CLI_OPT_MAX_MEM},                          \
+    {"dry-run", no_argument, 0, CLI_OPT_DRY_RUN}, {"no-head", no_argument, 0, CLI_OPT_NO_HEAD}
 
 typedef struct cli_predopts {
     axcon_predict_opts_t po;
@@ -82,6 +83,7 @@ typedef struct cli_predopts {
     int fmt_set;
     axcon_top_t top;
     int top_set;
+    int dry_run;         /* --dry-run: print the resource estimate instead of predicting */
 } cli_predopts_t;
 
 void cli_predopts_init(cli_predopts_t *p);
@@ -100,6 +102,23 @@ void cli_name_from_path(const char *path, char *buf, size_t size);
  * NULL it receives the alignment (caller frees) on success. */
 int cli_predict_file(const char *msa_path, const char *out_path, const cli_predopts_t *p, axcon_msa_t **msa_out,
                      axcon_error_t *err);
+/* The same, also reporting N, L and Neff of the prediction (stats may be NULL). With
+ * p->dry_run it prints the estimate (cli_print_estimate) to stdout and writes nothing. */
+typedef struct cli_predict_stats {
+    size_t nseq, ncol;
+    double neff;
+} cli_predict_stats_t;
+int cli_predict_file_ex(const char *msa_path, const char *out_path, const cli_predopts_t *p, axcon_msa_t **msa_out,
+                        cli_predict_stats_t *stats, axcon_error_t *err);
+/* "4G", "500M", "2.5GB", "1000000" (bytes) -> bytes; 0 on success. */
+int cli_parse_size(const char *s, double *bytes);
+/* Memory available in bytes: physical memory, or a lower limit of the cgroup (v2 memory.max,
+ * v1 memory.limit_in_bytes) or of SLURM (SLURM_MEM_PER_NODE, SLURM_MEM_PER_CPU x
+ * SLURM_CPUS_PER_TASK); 0 if unknown. The default of --max-mem. */
+double cli_phys_mem(void);
+/* Print "name: N sequences, L columns; estimated memory X GB, time ~Y s (T threads)". */
+void cli_print_estimate(FILE *fp, const char *name, const axcon_msa_t *msa, const axcon_estimate_t *est,
+                        const axcon_predict_opts_t *po, int threads);
 
 /* Subcommands: each returns the process exit status. */
 int axcon_cmd_info(int argc, char **argv);
@@ -108,5 +127,6 @@ int axcon_cmd_convert(int argc, char **argv);
 int axcon_cmd_eval(int argc, char **argv);
 int axcon_cmd_simulate(int argc, char **argv);
 int axcon_cmd_plot(int argc, char **argv);
+int axcon_cmd_batch(int argc, char **argv);
 
 #endif

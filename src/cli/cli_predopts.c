@@ -4,9 +4,15 @@
  * format, --top, weights, model settings), their help text, the output-format choice
  * (-f, else the output file's extension, else tsv), and cli_predict_file(), the one
  * read -> predict -> write-atomically step that both commands run per alignment. */
+#include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "axcon/log.h"
 #include "axcon/ofile.h"
@@ -17,6 +23,92 @@ void cli_predopts_init(cli_predopts_t *p)
     memset(p, 0, sizeof *p);
     axcon_predict_opts_init(&p->po);
     axcon_msa_opts_init(&p->mo);
+    p->po.max_mem = cli_phys_mem(); /* --max-mem default: physical memory */
+}
+
+static int ax_threads_cli(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+/* a positive number from a file's first word ("max" and junk: 0) */
+static double file_number(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) return 0.0;
+    char buf[64] = "";
+    char *got = fgets(buf, sizeof buf, fp);
+    fclose(fp);
+    if (!got) return 0.0;
+    char *end;
+    double v = strtod(buf, &end);
+    return end != buf && v > 0 && v < 1e18 ? v : 0.0;
+}
+
+static double env_mb(const char *name)
+{
+    const char *s = getenv(name);
+    if (!s || !*s) return 0.0;
+    char *end;
+    double v = strtod(s, &end);
+    return end != s && v > 0 ? v * 1048576.0 : 0.0; /* SLURM gives MB */
+}
+
+double cli_phys_mem(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    double m = pages > 0 && psz > 0 ? (double)pages * (double)psz : 0.0;
+    /* a lower limit of the job or container: cgroup v2 / v1, SLURM's memory request */
+    double lim[4] = {file_number("/sys/fs/cgroup/memory.max"), file_number("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+                     env_mb("SLURM_MEM_PER_NODE"), env_mb("SLURM_MEM_PER_CPU")};
+    if (lim[3] > 0) {
+        const char *c = getenv("SLURM_CPUS_PER_TASK");
+        long n = c ? strtol(c, NULL, 10) : 1;
+        lim[3] *= n > 0 ? (double)n : 1.0;
+    }
+    for (int k = 0; k < 4; k++)
+        if (lim[k] > 0 && (m == 0 || lim[k] < m)) m = lim[k];
+    return m;
+}
+
+int cli_parse_size(const char *s, double *bytes)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !isfinite(v) || v < 0) return -1;
+    double mult = 1.0;
+    int c = toupper((unsigned char)*end);
+    if (c) {
+        const char *units = "KMGT";
+        const char *u = strchr(units, c);
+        if (!u) return -1;
+        mult = pow(1024.0, (double)(u - units + 1));
+        end++;
+        if (toupper((unsigned char)*end) == 'B') end++;
+        else if (*end == 'i' && toupper((unsigned char)end[1]) == 'B') end += 2;
+    }
+    if (*end) return -1;
+    *bytes = v * mult;
+    return 0;
+}
+
+void cli_print_estimate(FILE *fp, const char *name, const axcon_msa_t *msa, const axcon_estimate_t *est,
+                        const axcon_predict_opts_t *po, int threads)
+{
+    char mem[32], tim[32];
+    if (est->bytes < 1073741824.0) snprintf(mem, sizeof mem, "%.0f MB", est->bytes / 1048576.0);
+    else snprintf(mem, sizeof mem, "%.2f GB", est->bytes / 1073741824.0);
+    if (est->seconds < 10.0) snprintf(tim, sizeof tim, "%.1f s", est->seconds);
+    else if (est->seconds < 7200.0) snprintf(tim, sizeof tim, "%.0f s", est->seconds);
+    else snprintf(tim, sizeof tim, "%.1f h", est->seconds / 3600.0);
+    fprintf(fp, "%s\t%s\tN=%zu\tL=%zu\tmemory=%s\ttime~%s (%d thread%s)%s\n", name, axcon_method_name(po->method),
+            axcon_msa_nseq(msa), axcon_msa_ncol(msa), mem, tim, threads, threads == 1 ? "" : "s",
+            po->max_mem > 0 && est->bytes > po->max_mem ? "\tover --max-mem" : "");
 }
 
 void cli_predopts_usage(FILE *fp)
@@ -35,6 +127,10 @@ void cli_predopts_usage(FILE *fp)
             "  --max-seq-gap FLOAT   drop sequences with a larger gap fraction [1.0 = keep all]\n"
             "  --max-col-gap FLOAT   leave out columns with a larger gap fraction [1.0 = keep all]\n"
             "  --no-apc              do not apply the average product correction\n"
+            "  --max-mem SIZE        refuse an alignment whose estimated memory exceeds SIZE\n"
+            "                        (4G, 500M; 0 = no limit) [physical memory, or the job's\n"
+            "                        limit: cgroup, SLURM_MEM_PER_NODE, SLURM_MEM_PER_CPU]\n"
+            "  --dry-run             print the estimated memory and time, then stop\n"
             "  -v, -q                more / less logging on stderr\n\n"
             "Model options:\n"
             "  --pseudocount FLOAT   mf: pseudocount weight [%.2f]\n"
@@ -42,11 +138,14 @@ void cli_predopts_usage(FILE *fp)
             "  --tau FLOAT           mf: softmax temperature of the sharpening [%.2f]\n"
             "  --lambda-h FLOAT      plm: L2 strength on fields [%g]\n"
             "  --lambda-j FLOAT      plm: L2 strength on couplings, times (L-1) [%g]\n"
-            "  --max-iter INT        plm/attn: optimiser iterations [model default]\n"
-            "  --tol FLOAT           plm: relative objective tolerance [model default]\n"
+            "  --max-iter INT        plm/attn: at most this many optimiser iterations [plm 25, attn 50]\n"
+            "  --tol FLOAT           plm/attn: stop when the objective falls by less than this\n"
+            "                        (relative) over a window of iterations [model default;\n"
+            "                        attn: 1e-3 over 3, not before iteration 20]\n"
             "  --heads INT           attn: attention heads [model default]\n"
             "  --head-dim INT        attn: query/key size per head [model default]\n"
-            "  --attn-lambda FLOAT   attn: regularisation strength [model default]\n",
+            "  --attn-lambda FLOAT   attn: regularisation strength [model default]\n"
+            "  --no-head             attn: rank by the model's APC scores, without the contact head\n",
             axcon_method_name(d.method), d.min_sep, d.id_threshold, d.mf_pseudocount, d.mf_sharpen, d.mf_tau,
             d.plm_lambda_h, d.plm_lambda_j);
 }
@@ -106,6 +205,7 @@ int cli_predopts_handle(cli_predopts_t *p, int c, const char *arg, const char *c
         break;
     case CLI_OPT_TOL:
         if (cli_parse_double(arg, 0.0, 1.0, &p->po.plm_tol)) return -cli_usage_error(cmd, "--tol wants a number in [0,1], got '%s'", arg);
+        p->po.attn_tol = p->po.plm_tol;
         break;
     case CLI_OPT_HEADS:
         if (cli_parse_long(arg, 1, 4096, &lv)) return -cli_usage_error(cmd, "--heads wants a whole number from 1 to 4096, got '%s'", arg);
@@ -119,6 +219,11 @@ int cli_predopts_handle(cli_predopts_t *p, int c, const char *arg, const char *c
         if (cli_parse_double(arg, 0.0, 1e6, &dv)) return -cli_usage_error(cmd, "--attn-lambda wants a number >= 0, got '%s'", arg);
         p->po.attn_lambda = dv;
         break;
+    case CLI_OPT_MAX_MEM:
+        if (cli_parse_size(arg, &p->po.max_mem)) return -cli_usage_error(cmd, "--max-mem wants a size such as 4G, 500M or 0, got '%s'", arg);
+        break;
+    case CLI_OPT_DRY_RUN: p->dry_run = 1; break;
+    case CLI_OPT_NO_HEAD: p->po.attn_head = 0; break;
     case 'v': cli_verbose_more(); break;
     case 'q': cli_verbose_quiet(); break;
     default: return 0;
@@ -183,6 +288,12 @@ void cli_name_from_path(const char *path, char *buf, size_t size)
 int cli_predict_file(const char *msa_path, const char *out_path, const cli_predopts_t *p, axcon_msa_t **msa_out,
                      axcon_error_t *err)
 {
+    return cli_predict_file_ex(msa_path, out_path, p, msa_out, NULL, err);
+}
+
+int cli_predict_file_ex(const char *msa_path, const char *out_path, const cli_predopts_t *p, axcon_msa_t **msa_out,
+                        cli_predict_stats_t *stats, axcon_error_t *err)
+{
     axcon_msa_t *msa = NULL;
     axcon_cmap_t *cm = NULL;
     axcon_ofile_t *of = NULL;
@@ -191,9 +302,30 @@ int cli_predict_file(const char *msa_path, const char *out_path, const cli_predo
     const axcon_top_t *topp = cli_predopts_top(p, fmt, &topbuf);
     int st;
     if (msa_out) *msa_out = NULL;
+    if (p->dry_run) {
+        axcon_estimate_t est;
+        if ((st = axcon_msa_read(msa_path, &p->mo, &msa, err)) != AXCON_OK) goto ERROR;
+        if ((st = axcon_predict_estimate(msa, &p->po, 0, &est, err)) != AXCON_OK) goto ERROR;
+        char name[256];
+        cli_name_from_path(msa_path, name, sizeof name);
+        cli_print_estimate(stdout, name, msa, &est, &p->po, ax_threads_cli());
+        if (stats) {
+            stats->nseq = axcon_msa_nseq(msa);
+            stats->ncol = axcon_msa_ncol(msa);
+            stats->neff = 0.0;
+        }
+        if (msa_out) *msa_out = msa;
+        else axcon_msa_free(msa);
+        return AXCON_OK;
+    }
     /* open the output first so an unwritable path fails before the long computation */
     if ((st = axcon_ofile_open(out_path, &of, err)) != AXCON_OK) goto ERROR;
     if ((st = axcon_msa_read(msa_path, &p->mo, &msa, err)) != AXCON_OK) goto ERROR;
+    if (stats) { /* N and L also for a failed prediction (e.g. over --max-mem) */
+        stats->nseq = axcon_msa_nseq(msa);
+        stats->ncol = axcon_msa_ncol(msa);
+        stats->neff = 0.0;
+    }
     if ((st = axcon_predict(msa, &p->po, &cm, err)) != AXCON_OK) {
         if (err->status == AXCON_EINPUT) axcon_error_prefix(err, "%s", msa_path);
         goto ERROR;
@@ -212,6 +344,11 @@ int cli_predict_file(const char *msa_path, const char *out_path, const cli_predo
     axcon_ofile_t *tmp = of;
     of = NULL;
     if ((st = axcon_ofile_commit(tmp, err)) != AXCON_OK) goto ERROR;
+    if (stats) {
+        stats->nseq = axcon_msa_nseq(msa);
+        stats->ncol = axcon_msa_ncol(msa);
+        stats->neff = axcon_cmap_neff(cm);
+    }
     axcon_cmap_free(cm);
     if (msa_out) *msa_out = msa;
     else axcon_msa_free(msa);

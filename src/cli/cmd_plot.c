@@ -128,7 +128,7 @@ int axcon_cmd_plot(int argc, char **argv)
     }
     size_t np = axcon_pred_npairs(pred);
     const axcon_pred_pair_t *pp = axcon_pred_pairs(pred);
-    pairs = malloc((np ? np : 1) * sizeof *pairs);
+    pairs = calloc(np ? np : 1, sizeof *pairs); /* calloc checks np * size for overflow */
     if (!pairs) {
         rc = axcon_error_set(&err, AXCON_ENOMEM, "out of memory for %zu pairs", np);
         goto fail;

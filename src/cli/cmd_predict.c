@@ -2,10 +2,81 @@
  * and write the ranked contacts in one of the output formats, atomically at -o or to stdout.
  * The options and the per-alignment step are shared with `axcon batch` (cli_predopts.c). */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
+#include "axcon/attn.h"
+#include "axcon/ofile.h"
 #include "cli.h"
+
+#define DUMP_MIN_A 0.01 /* --dump-attention writes attention weights >= this (<= 100 per row) */
+
+/* --dump-attention FILE: opened (as a temporary file) before the computation so a bad path
+ * fails early; the maps arrive from the model after training (axcon/attn.h) and the file is
+ * committed only once the contacts are written (both atomic). A name ending in .gz is
+ * gzip-compressed. */
+typedef struct dump_ctx {
+    const char *path;
+    axcon_ofile_t *of;
+    int written;
+} dump_ctx_t;
+
+static int ends_with_gz(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 3 && !strcmp(s + n - 3, ".gz");
+}
+
+/* gzip the n bytes of buf to fp. */
+static int gzip_to(FILE *fp, const char *buf, size_t n, axcon_error_t *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return axcon_error_set(err, AXCON_ENOMEM, "--dump-attention: cannot start gzip");
+    unsigned char out[65536];
+    const char *p = buf;
+    size_t left = n;
+    int zr = Z_OK;
+    do {
+        size_t chunk = left > (1u << 30) ? (1u << 30) : left;
+        z.next_in = (unsigned char *)(uintptr_t)p;
+        z.avail_in = (uInt)chunk;
+        p += chunk;
+        left -= chunk;
+        int flush = left ? Z_NO_FLUSH : Z_FINISH;
+        do {
+            z.next_out = out;
+            z.avail_out = sizeof out;
+            zr = deflate(&z, flush);
+            size_t have = sizeof out - z.avail_out;
+            if (have && fwrite(out, 1, have, fp) != have) zr = Z_ERRNO;
+        } while (zr == Z_OK && z.avail_out == 0);
+    } while (left && zr == Z_OK);
+    deflateEnd(&z);
+    if (zr != Z_STREAM_END) return axcon_error_set(err, AXCON_EIO, "--dump-attention: gzip write failed");
+    return AXCON_OK;
+}
+
+static int dump_maps(void *vctx, const axcon_attn_maps_t *maps, axcon_error_t *err)
+{
+    dump_ctx_t *d = vctx;
+    int st;
+    if (d->written++) return AXCON_OK; /* one set of maps per run */
+    if (!ends_with_gz(d->path)) return axcon_attn_maps_write(axcon_ofile_fp(d->of), maps, DUMP_MIN_A, err);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) return axcon_error_set(err, AXCON_ENOMEM, "--dump-attention: no memory for the text");
+    st = axcon_attn_maps_write(mem, maps, DUMP_MIN_A, err);
+    if (fclose(mem) != 0 && st == AXCON_OK) st = axcon_error_set(err, AXCON_ENOMEM, "--dump-attention: text buffer");
+    if (st == AXCON_OK) st = gzip_to(axcon_ofile_fp(d->of), buf, len, err);
+    free(buf);
+    return st;
+}
 
 static void predict_usage(FILE *fp)
 {
@@ -15,6 +86,9 @@ static void predict_usage(FILE *fp)
             "or BGZF; '-' = stdin). Positions are 1-based query positions; the first sequence is the query.\n\n"
             "Options:\n"
             "  -o, --output FILE     write here (atomically) instead of stdout ('-' = stdout)\n"
+            "  --dump-attention FILE attn: also write the trained attention maps (per head, weights\n"
+            "                        >= 0.01), each position's attention entropy and the heads' value\n"
+            "                        norms as TSV (gzip if FILE ends in .gz); see README\n"
             "  -h, --help            this help\n");
     cli_predopts_usage(fp);
     fprintf(fp,
@@ -26,13 +100,15 @@ static void predict_usage(FILE *fp)
 int axcon_cmd_predict(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        CLI_PREDICT_LONGOPTS, {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        CLI_PREDICT_LONGOPTS, {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
+        {"dump-attention", required_argument, 0, CLI_OPT_FIRST_FREE}, {0, 0, 0, 0}};
     static const char *cmd = "predict";
     axcon_error_t err;
     axcon_error_clear(&err);
     cli_predopts_t p;
     cli_predopts_init(&p);
     const char *out_path = "-";
+    dump_ctx_t dump = {NULL, NULL, 0};
     int c, r;
     optind = 1;
     opterr = 0; /* we print our own one-line errors */
@@ -43,6 +119,10 @@ int axcon_cmd_predict(int argc, char **argv)
         }
         switch (c) {
         case 'o': out_path = optarg; break;
+        case CLI_OPT_FIRST_FREE:
+            if (!*optarg) return cli_usage_error(cmd, "--dump-attention needs a file name");
+            dump.path = optarg;
+            break;
         case 'h': predict_usage(stdout); return AXCON_EXIT_OK;
         case ':': return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -52,6 +132,22 @@ int axcon_cmd_predict(int argc, char **argv)
     }
     if (optind != argc - 1) return cli_usage_error(cmd, "expected exactly one MSA argument");
     if (cli_threads(cmd, p.threads) < 0) return AXCON_EXIT_USER;
-    if (cli_predict_file(argv[optind], out_path, &p, NULL, &err) != AXCON_OK) return cli_fail(&err);
+    if (dump.path) {
+        if (p.po.method != AXCON_METHOD_ATTN)
+            return cli_usage_error(cmd, "--dump-attention needs -m attn (the other methods have no attention maps)");
+        p.po.attn_maps = dump_maps;
+        p.po.attn_maps_ctx = &dump;
+        if (!p.dry_run && axcon_ofile_open(dump.path, &dump.of, &err) != AXCON_OK) return cli_fail(&err);
+    }
+    if (cli_predict_file(argv[optind], out_path, &p, NULL, &err) != AXCON_OK) {
+        axcon_ofile_abort(dump.of);
+        return cli_fail(&err);
+    }
+    if (dump.of && !dump.written) {
+        axcon_ofile_abort(dump.of);
+        axcon_error_set(&err, AXCON_EINTERNAL, "--dump-attention: the model produced no attention maps");
+        return cli_fail(&err);
+    }
+    if (dump.of && axcon_ofile_commit(dump.of, &err) != AXCON_OK) return cli_fail(&err);
     return AXCON_EXIT_OK;
 }

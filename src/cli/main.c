@@ -25,6 +25,7 @@ static const subcommand_t g_cmds[] = {
     {"eval", axcon_cmd_eval, "precision of a contact prediction against a structure or truth table"},
     {"simulate", axcon_cmd_simulate, "write a synthetic family with known contacts (PREFIX.a3m, PREFIX.true.tsv)"},
     {"plot", axcon_cmd_plot, "draw a contact map (PNG): top predictions against the native contacts"},
+    {"batch", axcon_cmd_batch, "predict many alignments (manifest) into a directory; resumable, SLURM/MPI-aware"},
 };
 
 static void usage(FILE *fp)

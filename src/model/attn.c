@@ -26,6 +26,7 @@
 #include "core/util.h"
 #include "model/attn_impl.h"
 #include "model/lbfgs.h"
+#include "model/pll_internal.h"
 
 #define Q21 AXCON_PLL_Q
 #define QQ (AXCON_PLL_Q * AXCON_PLL_Q)
@@ -34,7 +35,7 @@
 #define TP 4    /* pairs per register tile */
 #define TT 64   /* states per register tile */
 #define SUBP 64 /* pairs per float sub-block of the value gradient */
-#define ATTN_HIST_BUDGET (4.5 * 1073741824.0) /* bytes of L-BFGS vectors with the residual */
+#define HCH 64  /* pairs per chunk of the row hook */
 
 /* ---------------------------------------------------------------- random numbers */
 
@@ -69,7 +70,9 @@ void axcon_attn_opts_init(axcon_attn_opts_t *o)
     o->lambda_r = AXCON_ATTN_DEFAULT_LAMBDA_R;
     o->max_seqs = 0;
     o->max_iter = AXCON_ATTN_DEFAULT_MAX_ITER;
-    o->tol = 1e-4;
+    o->tol = AXCON_ATTN_DEFAULT_TOL;
+    o->window = AXCON_ATTN_DEFAULT_WINDOW;
+    o->min_iter = AXCON_ATTN_DEFAULT_MIN_ITER;
     o->init = AXCON_ATTN_INIT_WARM;
     o->init_tau = 2.0;
     o->warm_source = 0;
@@ -91,8 +94,10 @@ void ax_attn_model_free(ax_attn_model_t *m)
     free(m->bias);
     free(m->dL);
     free(m->own_work);
-    free(m->R);
+    free(m->xr);
     free(m->gR);
+    free(m->hk);
+    free(m->wsb);
     free(m->Kt);
     free(m->Cp);
     free(m->dC);
@@ -143,21 +148,24 @@ int ax_attn_model_init(ax_attn_model_t *m, const axcon_pll_data_t *data, size_t 
     if (!(m->A = ax_alloc(HLL, sizeof(double), 1, "attn: attention maps", err))) goto fail;
     if (!(m->Kt = ax_alloc(HLd, sizeof(double), 1, "attn: transposed keys", err))) goto fail;
     if (m->use_e && !(m->dL = ax_alloc(HLL, sizeof(double), 1, "attn: logit gradient", err))) goto fail;
+    /* the optimiser's point [x | R] lives here (R starts at 0); no other P*q*q array is kept */
+    if (m->nx > SIZE_MAX - m->nr || !(m->xr = ax_vec_alloc(m->nx + m->nr, 1, "attn: parameters", err))) {
+        if (err && err->status == AXCON_OK) axcon_error_set(err, AXCON_ENOMEM, "attn: parameter vector overflows");
+        goto fail;
+    }
     if (m->use_r) {
-        if (!(m->R = ax_alloc(nsym, sizeof(float), 1, "attn: Potts residual", err))) goto fail;
-        if (!(m->gR = ax_alloc(nsym, sizeof(float), 1, "attn: Potts residual gradient", err))) goto fail;
+        m->R = m->xr + m->nx;
         m->Rf = m->R;
-        m->gRf = m->gR;
+        m->gRf = NULL;
     }
     if (!(m->Cp = ax_alloc(P2H, sizeof(float), 1, "attn: pair coefficients", err))) goto fail;
     if (!(m->dC = ax_alloc(P2H, sizeof(float), 1, "attn: pair gradient", err))) goto fail;
     if (!(m->Vx = ax_alloc((2 * H + 4) * QQP, sizeof(float), 1, "attn: values", err))) goto fail; /* + 4 zero rows for the tiles */
     if (!(m->part = ax_alloc(m->nblk * 2 * H * QQP, sizeof(double), 1, "attn: value partials", err))) goto fail;
     if (!(m->gsc = ax_alloc(m->nblk * SUBP * QQP, sizeof(float), 1, "attn: gradient scratch", err))) goto fail;
+    if (!(m->wsb = ax_alloc(m->nblk * SUBP * QQ, sizeof(float), 1, "attn: coupling blocks", err))) goto fail;
     if (!(m->hf = ax_alloc(L * Q21, sizeof(float), 1, "attn: fields", err))) goto fail;
     if (!(m->gh = ax_alloc(L * Q21, sizeof(float), 1, "attn: field gradient", err))) goto fail;
-    if (!(m->Jc = ax_alloc(nsym, sizeof(float), 1, "attn: couplings", err))) goto fail;
-    if (!(m->gJc = ax_alloc(nsym, sizeof(float), 1, "attn: coupling gradient", err))) goto fail;
     return AXCON_OK;
 fail:
     ax_attn_model_free(m);
@@ -388,8 +396,10 @@ static void build_vx(ax_attn_model_t *m, const double *x)
     }
 }
 
-void ax_attn_couplings(ax_attn_model_t *m, const double *x)
+int ax_attn_couplings(ax_attn_model_t *m, const double *x, axcon_error_t *err)
 {
+    if (!m->Jc && !(m->Jc = ax_alloc(axcon_pll_nsym(m->L), sizeof(float), 0, "attn: couplings", err)))
+        return AXCON_ENOMEM;
     build_vx(m, x);
     const size_t H2 = 2 * m->H, P = m->P, nb = m->nblk;
     fwd_fn fwd = pick_fwd();
@@ -400,6 +410,56 @@ void ax_attn_couplings(ax_attn_model_t *m, const double *x)
         if (m->use_r) {
             const float *R = m->Rf;
             for (size_t t = p0 * QQ; t < p1 * QQ; t++) m->Jc[t] += R[t];
+        }
+    }
+    return AXCON_OK;
+}
+
+/* Per-thread scratch of the row hook: HCH + TP coefficient rows and HCH blocks. */
+static int hook_scratch(ax_attn_model_t *m, axcon_error_t *err)
+{
+    int nthr = ax_max_threads();
+    if (m->hk && nthr <= m->hk_nthr) return AXCON_OK;
+    free(m->hk);
+    m->hk_nthr = 0;
+    m->hk_per = (HCH + TP) * 2 * m->H + HCH * QQ;
+    if (!(m->hk = ax_alloc((size_t)nthr * m->hk_per, sizeof(float), 1, "attn: row scratch", err))) return AXCON_ENOMEM;
+    m->hk_nthr = nthr;
+    return AXCON_OK;
+}
+
+/* The kernel's row hook: adds Ws_ij(a, b) to E[j][b][a] for every j != i, from the attention
+ * coefficients (m->Cp) and the values (m->Vx), HCH pairs at a time. The blocks are the same
+ * floats the forward product gives for the symmetric layout, so E = R + Ws exactly as if Ws + R
+ * had been materialised. */
+static void ws_row_hook(void *ctx, size_t i, int tid, float *E)
+{
+    ax_attn_model_t *m = ctx;
+    const size_t L = m->L, H2 = 2 * m->H;
+    float *cr = m->hk + (size_t)tid * m->hk_per, *ws = cr + (HCH + TP) * H2;
+    fwd_fn fwd = pick_fwd();
+    /* j < i: pairs (j, i), gathered; their block is [state of j][state of i] = E's [b][a] */
+    for (size_t j0 = 0; j0 < i; j0 += HCH) {
+        const size_t n = i - j0 < HCH ? i - j0 : HCH, n4 = (n + TP - 1) / TP * TP;
+        for (size_t r = 0; r < n; r++) memcpy(cr + r * H2, m->Cp + pair_index(j0 + r, i, L) * H2, H2 * sizeof(float));
+        if (n4 > n) memset(cr + n * H2, 0, (n4 - n) * H2 * sizeof(float));
+        fwd(cr, m->Vx, H2, 0, n, ws);
+        for (size_t r = 0; r < n; r++) {
+            float *e = E + (j0 + r) * AX_PLL_BLK;
+            const float *w = ws + r * QQ;
+            for (size_t b = 0; b < Q21; b++)
+                for (size_t a = 0; a < Q21; a++) e[b * AX_PLL_QP + a] += w[b * Q21 + a];
+        }
+    }
+    /* j > i: pairs (i, j) are consecutive rows of Cp (padded at the end); block [a][b] */
+    for (size_t j0 = i + 1; j0 < L; j0 += HCH) {
+        const size_t n = L - j0 < HCH ? L - j0 : HCH;
+        fwd(m->Cp + pair_index(i, j0, L) * H2, m->Vx, H2, 0, n, ws);
+        for (size_t r = 0; r < n; r++) {
+            float *e = E + (j0 + r) * AX_PLL_BLK;
+            const float *w = ws + r * QQ;
+            for (size_t a = 0; a < Q21; a++)
+                for (size_t b = 0; b < Q21; b++) e[b * AX_PLL_QP + a] += w[a * Q21 + b];
         }
     }
 }
@@ -417,39 +477,81 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
 {
     const size_t L = m->L, H = m->H, d = m->d, H2 = 2 * H, nb = m->nblk, P = m->P;
     const double *hx = x, *V = x + m->off_v, *Q = x + m->off_q, *K = x + m->off_k;
+    const size_t nsym = axcon_pll_nsym(L);
     for (size_t t = 0; t < L * Q21; t++) m->hf[t] = (float)hx[t];
     ax_attn_softmax(m, x);
-    ax_attn_couplings(m, x);
+    build_vx(m, x);
+    if (hook_scratch(m, err) != AXCON_OK) return AXCON_ENOMEM;
     double fp = 0;
     float *work = NULL; /* the kernel's gradient scratch: the optimiser's idle slot, or our own */
+    float *gcp = NULL;  /* the kernel's coupling gradient: R's gradient slot (turned into it below) */
+    const float *R = m->use_r ? m->Rf : NULL;
     if (g) {
         work = m->ext_work;
         if (!work) {
-            if (!m->own_work && !(m->own_work = ax_alloc(axcon_pll_nsym(L), sizeof(float), 0, "attn: kernel work", err)))
+            if (!m->own_work && !(m->own_work = ax_alloc(nsym, sizeof(float), 0, "attn: kernel work", err)))
                 return AXCON_ENOMEM;
             work = m->own_work;
         }
+        if (m->use_r) {
+            if (!m->gRf) {
+                if (!m->gR && !(m->gR = ax_alloc(nsym, sizeof(float), 0, "attn: residual gradient", err)))
+                    return AXCON_ENOMEM;
+                m->gRf = m->gR;
+            }
+            gcp = m->gRf;
+        } else {
+            if (!m->gJc && !(m->gJc = ax_alloc(nsym, sizeof(float), 0, "attn: coupling gradient", err)))
+                return AXCON_ENOMEM;
+            gcp = m->gJc;
+        }
     }
-    int rc = axcon_pll_eval_sym_work(m->data, m->hf, m->Jc, &fp, g ? m->gh : NULL, g ? m->gJc : NULL, work, err);
+    int rc;
+    if (m->mat_j) { /* memory to spare: J = Ws + R materialised once (the same floats as the hook's) */
+        if ((rc = ax_attn_couplings(m, x, err)) != AXCON_OK) return rc;
+        rc = ax_pll_eval_sym_hook(m->data, m->hf, m->Jc, NULL, NULL, &fp, g ? m->gh : NULL, gcp, work, err);
+    } else {
+        rc = ax_pll_eval_sym_hook(m->data, m->hf, R, ws_row_hook, m, &fp, g ? m->gh : NULL, gcp, work, err);
+    }
     if (rc != AXCON_OK) return rc;
     m->f_pll = fp;
     m->nevals++;
 
-    /* penalties: coupling term over fixed pair blocks, summed in block order */
+    /* one pass over fixed pair blocks, SUBP pairs at a time: Ws of the sub-block recomputed,
+     * the penalties (summed in block order) and, with the gradient, G_p = 1/2 dF/dWs_p ->
+     * dC_pk = <G_p, Vx_k> and the value partials dVx_k += sum_p C_pk G_p; the coupling gradient
+     * becomes R's gradient in place: gR = gJ + 2 lam_r R */
     double bsum[NBLK_MAX], rsum[NBLK_MAX];
-    const float *R = m->use_r ? m->Rf : NULL;
+    const float lw2 = (float)(2.0 * m->lam_w), lr2 = (float)(2.0 * m->lam_r);
+    fwd_fn fwd = pick_fwd();
+    bwd_fn bwd = pick_bwd();
 #pragma omp parallel for schedule(static)
     for (long b = 0; b < (long)nb; b++) {
         size_t p0 = P * (size_t)b / nb, p1 = P * (size_t)(b + 1) / nb;
+        double *part = m->part + (size_t)b * H2 * QQP;
+        float *G = m->gsc + (size_t)b * SUBP * QQP, *W = m->wsb + (size_t)b * SUBP * QQ;
         double s = 0, sr = 0;
-        if (R)
-            for (size_t t = p0 * QQ; t < p1 * QQ; t++) {
-                double ws = (double)m->Jc[t] - (double)R[t];
-                s += ws * ws;
-                sr += (double)R[t] * (double)R[t];
+        if (g) memset(part, 0, H2 * QQP * sizeof(double));
+        for (size_t s0 = p0; s0 < p1; s0 += SUBP) {
+            size_t np = p1 - s0 < SUBP ? p1 - s0 : SUBP;
+            fwd(m->Cp + s0 * H2, m->Vx, H2, 0, np, W);
+            for (size_t r = 0; r < np; r++) {
+                const float *ws = W + r * QQ, *rr = R ? R + (s0 + r) * QQ : NULL;
+                for (size_t t = 0; t < QQ; t++) s += (double)ws[t] * (double)ws[t];
+                if (rr)
+                    for (size_t t = 0; t < QQ; t++) sr += (double)rr[t] * (double)rr[t];
+                if (!g) continue;
+                float *gr = G + r * QQP, *gj = gcp + (s0 + r) * QQ;
+                for (size_t t = 0; t < QQ; t++) gr[t] = 0.5f * (gj[t] + lw2 * ws[t]);
+                for (size_t t = QQ; t < QQP; t++) gr[t] = 0.0f;
+                if (rr)
+                    for (size_t t = 0; t < QQ; t++) gj[t] = gj[t] + lr2 * rr[t];
             }
-        else
-            for (size_t t = p0 * QQ; t < p1 * QQ; t++) s += (double)m->Jc[t] * (double)m->Jc[t];
+            if (!g) continue;
+            for (size_t r = np; r < ((np + 3) & ~(size_t)3); r++) /* rows read by the tiles */
+                memset(G + r * QQP, 0, QQP * sizeof(float));
+            bwd(G, np, m->Cp + s0 * H2, m->Vx, H2, m->dC + s0 * H2, part);
+        }
         bsum[b] = s;
         rsum[b] = sr;
     }
@@ -469,39 +571,6 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
     /* fields */
     for (size_t t = 0; t < L * Q21; t++) g[t] = (double)m->gh[t] + 2.0 * m->lam_h * hx[t];
 
-    /* pair blocks: G_p = 1/2 dF/dWs_p; dC_pk = <G_p, Vx_k>; partial dVx_k += sum_p C_pk G_p */
-    const float lw2 = (float)(2.0 * m->lam_w);
-    bwd_fn bwd = pick_bwd();
-#pragma omp parallel for schedule(static)
-    for (long b = 0; b < (long)nb; b++) {
-        size_t p0 = P * (size_t)b / nb, p1 = P * (size_t)(b + 1) / nb;
-        double *part = m->part + (size_t)b * H2 * QQP;
-        float *G = m->gsc + (size_t)b * SUBP * QQP;
-        memset(part, 0, H2 * QQP * sizeof(double));
-        for (size_t s0 = p0; s0 < p1; s0 += SUBP) {
-            size_t np = p1 - s0 < SUBP ? p1 - s0 : SUBP;
-            for (size_t r = 0; r < SUBP; r++) {
-                float *gr = G + r * QQP;
-                if (r >= np) { /* rows past the end of the block: zero (read by the tiles) */
-                    if (r < ((np + 3) & ~(size_t)3)) memset(gr, 0, QQP * sizeof(float));
-                    continue;
-                }
-                const float *gj = m->gJc + (s0 + r) * QQ, *jj = m->Jc + (s0 + r) * QQ;
-                if (R) {
-                    const float *rr = R + (s0 + r) * QQ;
-                    float *grr = m->gRf + (s0 + r) * QQ;
-                    const float lr2 = (float)(2.0 * m->lam_r);
-                    for (size_t t = 0; t < QQ; t++) {
-                        gr[t] = 0.5f * (gj[t] + lw2 * (jj[t] - rr[t]));
-                        grr[t] = gj[t] + lr2 * rr[t];
-                    }
-                } else
-                    for (size_t t = 0; t < QQ; t++) gr[t] = 0.5f * (gj[t] + lw2 * jj[t]);
-                for (size_t t = QQ; t < QQP; t++) gr[t] = 0.0f;
-            }
-            bwd(G, np, m->Cp + s0 * H2, m->Vx, H2, m->dC + s0 * H2, part);
-        }
-    }
     double *gV = g + m->off_v;
     for (size_t h = 0; h < H; h++) {
         double *gv = gV + h * QQ;
@@ -882,6 +951,7 @@ int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long 
     }
     double *S0 = NULL, *M2 = NULL, *pv = NULL, *pval = NULL, *T = NULL, *U = NULL, *lam = NULL, *proj = NULL;
     zpair_t *zp = NULL;
+    float *blocks = NULL, *own_blocks = NULL;
     const size_t npat = (H + 1) / 2 < 400 ? (H + 1) / 2 : 400;
     const size_t dk = d < L ? d : L;
     if (!(S0 = ax_alloc(L * L, sizeof(double), 0, "attn: seed scores", err)) ||
@@ -896,8 +966,14 @@ int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long 
         rc = AXCON_ENOMEM;
         goto done;
     }
-    /* log-odds blocks go into the coupling buffer (overwritten by the first evaluation) */
-    if ((rc = logodds_blocks(m->data, 0.5, m->Jc, S0, err)) != AXCON_OK) goto done;
+    /* log-odds blocks: in the residual's storage (idle until training; zeroed again below), or
+     * in a temporary buffer without the residual */
+    if (m->use_r) blocks = m->R;
+    else if (!(blocks = own_blocks = ax_alloc(axcon_pll_nsym(L), sizeof(float), 0, "attn: log-odds blocks", err))) {
+        rc = AXCON_ENOMEM;
+        goto done;
+    }
+    if ((rc = logodds_blocks(m->data, 0.5, blocks, S0, err)) != AXCON_OK) goto done;
     if (m->seed_mf) { /* mean-field DCA scores as the contact seed (the blocks still give the patterns) */
         const axcon_pll_data_t *dd = m->data;
         if ((rc = axcon_mf_scores_codes(axcon_pll_codes(dd), axcon_pll_nrows(dd), L, axcon_pll_weights(dd), 0.5,
@@ -925,7 +1001,7 @@ int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long 
     size_t ntop = 2 * L < P ? 2 * L : P;
     /* second moment of the best blocks (20 x 20 part) */
     for (size_t t = 0; t < ntop; t++) {
-        const float *c = m->Jc + zp[t].p * QQ;
+        const float *c = blocks + zp[t].p * QQ;
         double v[400];
         for (size_t a = 0; a < 20; a++)
             for (size_t b = 0; b < 20; b++) v[a * 20 + b] = c[a * Q21 + b];
@@ -937,7 +1013,7 @@ int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long 
     /* projections of every pair's block on every pattern, and their RMS */
 #pragma omp parallel for schedule(static)
     for (long pl = 0; pl < (long)P; pl++) {
-        const float *c = m->Jc + (size_t)pl * QQ;
+        const float *c = blocks + (size_t)pl * QQ;
         for (size_t k = 0; k < npat; k++) {
             double acc = 0;
             for (size_t a = 0; a < 20; a++)
@@ -1001,6 +1077,8 @@ int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long 
             }
     }
 done:
+    if (m->use_r && blocks == m->R) memset(m->R, 0, m->nr * sizeof(float)); /* the residual starts at 0 */
+    free(own_blocks);
     free(S0);
     free(M2);
     free(pv);
@@ -1037,25 +1115,42 @@ void ax_attn_reduce(ax_attn_model_t *m, const double *x, int mode, double *S)
         }
         return;
     }
-    ax_attn_couplings(m, x);
+    /* J = Ws + R block by block (Ws recomputed per sub-block of SUBP pairs, as in training) */
+    build_vx(m, x);
+    const size_t H2 = 2 * H, P = m->P, nb = m->nblk;
+    fwd_fn fwd = pick_fwd();
 #pragma omp parallel for schedule(static)
-    for (long il = 0; il < (long)L; il++) {
-        size_t i = (size_t)il;
-        for (size_t j = i + 1; j < L; j++) {
-            const float *c = m->Jc + pair_index(i, j, L) * QQ;
-            double rs[20] = {0}, cs[20] = {0}, tot = 0, fro = 0;
-            for (size_t a = 0; a < 20; a++)
-                for (size_t b = 0; b < 20; b++) {
-                    rs[a] += c[a * Q21 + b];
-                    cs[b] += c[a * Q21 + b];
-                    tot += c[a * Q21 + b];
+    for (long bl = 0; bl < (long)nb; bl++) {
+        size_t p0 = P * (size_t)bl / nb, p1 = P * (size_t)(bl + 1) / nb;
+        float *W = m->wsb + (size_t)bl * SUBP * QQ;
+        size_t i = 0; /* (i, j) of pair p0: rows i = 0..L-2 start at pair_index(i, i+1) */
+        while (i + 2 < L && pair_index(i + 1, i + 2, L) <= p0) i++;
+        size_t j = i + 1 + (p0 - pair_index(i, i + 1, L));
+        for (size_t s0 = p0; s0 < p1; s0 += SUBP) {
+            size_t np = p1 - s0 < SUBP ? p1 - s0 : SUBP;
+            fwd(m->Cp + s0 * H2, m->Vx, H2, 0, np, W);
+            if (m->use_r)
+                for (size_t t = 0; t < np * QQ; t++) W[t] += m->Rf[s0 * QQ + t];
+            for (size_t r = 0; r < np; r++) {
+                const float *c = W + r * QQ;
+                double rs[20] = {0}, cs[20] = {0}, tot = 0, fro = 0;
+                for (size_t a = 0; a < 20; a++)
+                    for (size_t b = 0; b < 20; b++) {
+                        rs[a] += c[a * Q21 + b];
+                        cs[b] += c[a * Q21 + b];
+                        tot += c[a * Q21 + b];
+                    }
+                for (size_t a = 0; a < 20; a++)
+                    for (size_t b = 0; b < 20; b++) {
+                        double v = c[a * Q21 + b] - rs[a] / 20 - cs[b] / 20 + tot / 400;
+                        fro += v * v;
+                    }
+                S[i * L + j] = sqrt(fro);
+                if (++j == L) {
+                    i++;
+                    j = i + 1;
                 }
-            for (size_t a = 0; a < 20; a++)
-                for (size_t b = 0; b < 20; b++) {
-                    double v = c[a * Q21 + b] - rs[a] / 20 - cs[b] / 20 + tot / 400;
-                    fro += v * v;
-                }
-            S[i * L + j] = sqrt(fro);
+            }
         }
     }
     for (size_t i = 0; i < L; i++)
@@ -1067,6 +1162,9 @@ void ax_attn_reduce(ax_attn_model_t *m, const double *x, int mode, double *S)
 typedef struct {
     ax_attn_model_t *m;
     double *xd, *gd; /* double copies of the optimiser's float vectors (attention part) */
+    double fh[AXCON_ATTN_WINDOW_MAX + 1]; /* objective of the last window + 1 iterations */
+    double tol;
+    int window, min_iter, converged;
 } lbctx_t;
 
 /* The optimiser's vector is [ x (m->nx, as float) | R (m->nr floats, used in place) ]. */
@@ -1105,34 +1203,76 @@ static int lb_progress(void *ctx, const ax_lbfgs_info_t *info)
     if (info->iter % 10 == 0)
         axcon_debug("iter %d f=%.8g pll=%.8g |g|=%.3g step=%.3g evals=%d", info->iter, info->f, c->m->f_pll,
                     info->gnorm, info->step, info->nevals);
+    if (c->m->iter_cb && c->m->iter_cb(c->m->iter_ctx, c->m, info->iter, info->f)) return 1;
+    /* convergence: relative decrease over the last `window` iterations below tol */
+    const int w = c->window;
+    c->fh[info->iter % (w + 1)] = info->f;
+    if (c->tol > 0 && info->iter > w && info->iter >= c->min_iter) { /* f of iterations 1.. */
+        double fw = c->fh[(info->iter - w) % (w + 1)], den = fabs(info->f) > 1e-300 ? fabs(info->f) : 1e-300;
+        if ((fw - info->f) / den < c->tol) {
+            c->converged = 1;
+            return 1;
+        }
+    }
     return 0;
+}
+
+int ax_attn_hist_pairs(size_t nt, int use_r, int *mat_j)
+{
+    /* 8 pairs for the attention alone; with the Potts residual the vectors are large: 3 (as
+     * -m plm), fewer when the 2m + 3 vectors would exceed AX_ATTN_VEC_BUDGET bytes (T1061,
+     * L = 949: m = 1, 5 vectors of 0.79 GB); J = Ws + R is materialised (faster) only when one
+     * more vector still fits */
+    if (mat_j) *mat_j = !use_r;
+    if (!use_r) return 8;
+    double vec = (double)nt * sizeof(float);
+    int hm = 3;
+    while (hm > 1 && (2.0 * hm + 3.0) * vec > AX_ATTN_VEC_BUDGET) hm--;
+    if (mat_j) *mat_j = (2.0 * hm + 4.0) * vec <= AX_ATTN_VEC_BUDGET;
+    return hm;
 }
 
 int ax_attn_train(ax_attn_model_t *m, double *x, int max_iter, double tol, double *fout, axcon_error_t *err)
 {
+    return ax_attn_train_ex(m, x, max_iter, 0, AXCON_ATTN_DEFAULT_WINDOW, tol, fout, err);
+}
+
+int ax_attn_train_ex(ax_attn_model_t *m, double *x, int max_iter, int min_iter, int window, double tol, double *fout,
+                     axcon_error_t *err)
+{
     const size_t n = m->nx, nt = m->nx + m->nr;
     int rc = AXCON_OK;
-    float *xf = ax_alloc(nt, sizeof(float), 0, "attn: parameters", err);
-    lbctx_t c = {m, ax_alloc(n, sizeof(double), 0, "attn: parameters", err),
-                 ax_alloc(n, sizeof(double), 0, "attn: gradient", err)};
-    if (!xf || !c.xd || !c.gd) {
+    float *xf = m->xr; /* the optimiser works on the model's own [x | R] (no copy of R) */
+    lbctx_t c;
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    c.xd = ax_alloc(n, sizeof(double), 0, "attn: parameters", err);
+    c.gd = ax_alloc(n, sizeof(double), 0, "attn: gradient", err);
+    c.tol = tol;
+    c.window = window < 1 ? 1 : (window > AXCON_ATTN_WINDOW_MAX ? AXCON_ATTN_WINDOW_MAX : window);
+    c.min_iter = min_iter;
+    if (!c.xd || !c.gd) {
         rc = AXCON_ENOMEM;
         goto done;
     }
     for (size_t t = 0; t < n; t++) xf[t] = (float)x[t];
-    if (m->use_r) memcpy(xf + n, m->R, m->nr * sizeof(float));
     ax_lbfgs_opts_t lo;
     ax_lbfgs_opts_init(&lo);
     lo.max_iter = max_iter;
-    lo.ftol = tol;
-    /* history pairs: 8 for the attention alone; with the Potts residual the vectors are large:
-     * 3 (as -m plm), fewer when the 2m + 3 vectors would exceed ATTN_HIST_BUDGET bytes */
-    lo.m = 8;
-    if (m->use_r) {
-        double vec = (double)nt * sizeof(float);
-        lo.m = 3;
-        while (lo.m > 1 && (2.0 * lo.m + 3.0) * vec > ATTN_HIST_BUDGET) lo.m--;
+    lo.ftol = 0.0; /* the window rule is ours (lb_progress), with a minimum iteration count */
+    int mat_j = 0;
+    lo.m = m->hist = ax_attn_hist_pairs(nt, m->use_r, &mat_j);
+    m->mat_j = mat_j;
+    free(m->own_work); /* the optimiser lends its idle slot from here on */
+    m->own_work = NULL;
+    free(m->gR);
+    m->gR = NULL;
+    if (!mat_j) {
+        free(m->Jc);
+        m->Jc = NULL;
     }
+    axcon_debug("L-BFGS: %zu variables, m=%d (%.2f GB of optimiser vectors), couplings %s", nt, lo.m,
+                (2.0 * lo.m + 3.0) * (double)nt * sizeof(float) / 1e9, mat_j ? "materialised" : "streamed");
     ax_lbfgs_info_t info;
     rc = ax_lbfgs_minimize(nt, xf, &lo, lb_eval, lb_progress, &c, &info, err);
     if (m->use_r) { /* back to the model's own storage */
@@ -1141,13 +1281,19 @@ int ax_attn_train(ax_attn_model_t *m, double *x, int max_iter, double tol, doubl
     }
     if (rc != AXCON_OK) goto done;
     for (size_t t = 0; t < n; t++) x[t] = (double)xf[t];
-    if (m->use_r) memcpy(m->R, xf + n, m->nr * sizeof(float));
     *fout = info.f;
     m->iters = info.iter;
-    axcon_debug("L-BFGS: %d iterations, %d evaluations, f=%.8g |g|=%.3g status %d", info.iter, info.nevals, info.f,
-                info.gnorm, (int)info.status);
+    m->stop_status = c.converged ? (int)AX_LBFGS_CONVERGED_F : (int)info.status;
+    m->mat_j = 0;
+    free(m->Jc); /* scores are reduced block by block */
+    m->Jc = NULL;
+    axcon_info("L-BFGS: %d iterations (%s), %d evaluations, f=%.8g |g|=%.3g", info.iter,
+               c.converged                          ? "converged: relative decrease below tolerance"
+               : info.status == AX_LBFGS_MAX_ITER   ? "iteration limit"
+               : info.status == AX_LBFGS_STOPPED    ? "stopped"
+                                                    : "optimiser stop",
+               info.nevals, info.f, info.gnorm);
 done:
-    free(xf);
     free(c.xd);
     free(c.gd);
     return rc;
@@ -1218,6 +1364,81 @@ size_t ax_attn_subsample(const double *w, size_t nseq, size_t target, double *wo
     return kept;
 }
 
+/* ---------------------------------------------------------------- attention maps */
+
+/* Hand the maps of x (m->A recomputed) to the callback. */
+static int emit_maps(ax_attn_model_t *m, const double *x, const axcon_attn_opts_t *o, axcon_error_t *err)
+{
+    const size_t L = m->L, H = m->H;
+    int rc = AXCON_OK;
+    double *ent = ax_alloc(H * L, sizeof(double), 0, "attn: attention entropy", err);
+    double *vn = ax_alloc(H, sizeof(double), 0, "attn: value norms", err);
+    double *gs = ax_alloc(H, sizeof(double), 0, "attn: bias scales", err);
+    if (!ent || !vn || !gs) {
+        rc = AXCON_ENOMEM;
+        goto done;
+    }
+    ax_attn_softmax(m, x);
+#pragma omp parallel for schedule(static)
+    for (long r = 0; r < (long)(H * L); r++) {
+        const double *a = m->A + (size_t)r * L;
+        double e = 0;
+        for (size_t j = 0; j < L; j++)
+            if (a[j] > 0) e -= a[j] * log(a[j]);
+        ent[r] = e > 0 ? e : 0.0;
+    }
+    for (size_t h = 0; h < H; h++) {
+        const double *v = x + m->off_v + h * QQ;
+        double ss = 0;
+        for (size_t a = 0; a < 20; a++)
+            for (size_t b = 0; b < 20; b++) ss += v[a * Q21 + b] * v[a * Q21 + b];
+        vn[h] = sqrt(ss);
+        gs[h] = x[m->off_g + h];
+    }
+    axcon_attn_maps_t mp = {L, H, o->maps_pos, m->A, ent, vn, m->bias ? gs : NULL};
+    rc = o->maps_cb(o->maps_ctx, &mp, err);
+    if (rc > 0) rc = axcon_error_set(err, AXCON_EINTERNAL, "attn: the maps callback returned %d", rc);
+done:
+    free(ent);
+    free(vn);
+    free(gs);
+    return rc;
+}
+
+int axcon_attn_maps_write(FILE *fp, const axcon_attn_maps_t *mp, double min_a, axcon_error_t *err)
+{
+    if (!fp || !mp || !mp->A || !mp->entropy || !mp->value_norm)
+        return axcon_error_set(err, AXCON_EUSAGE, "attn maps: NULL argument");
+    if (!(min_a > 0 && min_a <= 1))
+        return axcon_error_set(err, AXCON_EUSAGE, "attn maps: threshold must be in (0, 1], got %g", min_a);
+    const size_t L = mp->L, H = mp->H;
+    fprintf(fp, "# axcon attention maps v1 (-m attn): %zu heads, %zu columns, A rows with a_ij >= %g\n", H, L, min_a);
+    fprintf(fp, "# A head i j a_ij: attention of position i on j (softmax over j != i; a row sums to 1)\n");
+    fprintf(fp, "# E head i . entropy: -sum_j a_ij ln a_ij of row i in nats, 0 (one j) .. ln(L-1) = %.6g (uniform)\n",
+            L > 1 ? log((double)(L - 1)) : 0.0);
+    fprintf(fp, "# V head . . |V|: Frobenius norm of the head's 20 x 20 value matrix (its weight in the couplings)\n");
+    if (mp->bias_scale)
+        fprintf(fp, "# G head . . g: learned scale of the head's fixed mean-field logit bias\n");
+    fprintf(fp, "# heads are 1-based; i, j are 1-based query positions; the maps explain the attention part\n"
+                "# of the couplings only (J = Ws + R: the free residual R is not attention)\n");
+    fprintf(fp, "kind\thead\ti\tj\tvalue\n");
+    for (size_t h = 0; h < H; h++) {
+        fprintf(fp, "V\t%zu\t.\t.\t%.6g\n", h + 1, mp->value_norm[h]);
+        if (mp->bias_scale) fprintf(fp, "G\t%zu\t.\t.\t%.6g\n", h + 1, mp->bias_scale[h]);
+    }
+    for (size_t h = 0; h < H; h++)
+        for (size_t i = 0; i < L; i++) {
+            const double *a = mp->A + (h * L + i) * L;
+            int pi = mp->pos ? mp->pos[i] : (int)i + 1;
+            fprintf(fp, "E\t%zu\t%d\t.\t%.6g\n", h + 1, pi, mp->entropy[h * L + i]);
+            for (size_t j = 0; j < L; j++)
+                if (j != i && a[j] >= min_a)
+                    fprintf(fp, "A\t%zu\t%d\t%d\t%.6g\n", h + 1, pi, mp->pos ? mp->pos[j] : (int)j + 1, a[j]);
+        }
+    if (ferror(fp)) return axcon_error_set(err, AXCON_EIO, "attn maps: write error");
+    return AXCON_OK;
+}
+
 /* ---------------------------------------------------------------- entry points */
 
 int axcon_attn_fit_codes(const uint8_t *codes, size_t nseq, size_t ncol, const double *w, const axcon_attn_opts_t *o,
@@ -1229,7 +1450,8 @@ int axcon_attn_fit_codes(const uint8_t *codes, size_t nseq, size_t ncol, const d
                                o->heads, o->dim);
     if (!(o->lambda >= 0) || !(o->lambda_h >= 0) || !(o->lambda_qk >= 0) || !(o->lambda_v >= 0) ||
         !isfinite(o->lambda + o->lambda_h + o->lambda_qk + o->lambda_v) || o->max_iter < 0 || !(o->tol >= 0) ||
-        !(o->init_tau >= 0) || !isfinite(o->init_tau) || !(o->seq_beta >= 0))
+        !(o->init_tau >= 0) || !isfinite(o->init_tau) || !(o->seq_beta >= 0) || o->min_iter < 0 || o->window < 1 ||
+        o->window > AXCON_ATTN_WINDOW_MAX)
         return axcon_error_set(err, AXCON_EUSAGE, "attn: invalid option value");
     if (ncol < 2) return axcon_error_set(err, AXCON_EINPUT, "attn: need at least 2 columns (got %zu)", ncol);
     int rc = AXCON_OK;
@@ -1270,7 +1492,7 @@ int axcon_attn_fit_codes(const uint8_t *codes, size_t nseq, size_t ncol, const d
         goto done;
     double f = 0;
     if (o->max_iter > 0) {
-        rc = ax_attn_train(&m, x, o->max_iter, o->tol, &f, err);
+        rc = ax_attn_train_ex(&m, x, o->max_iter, o->min_iter, o->window, o->tol, &f, err);
         if (rc != AXCON_OK) goto done;
     }
     axcon_info("trained: f=%.6g evaluations=%ld", f, m.nevals);
@@ -1280,6 +1502,7 @@ int axcon_attn_fit_codes(const uint8_t *codes, size_t nseq, size_t ncol, const d
             rc = axcon_error_set(err, AXCON_EINTERNAL, "attn: non-finite score");
             goto done;
         }
+    if (o->maps_cb && (rc = emit_maps(&m, x, o, err)) != AXCON_OK) goto done;
 done:
     ax_attn_model_free(&m);
     axcon_pll_data_free(data);
@@ -1300,5 +1523,18 @@ int axcon_attn_scores(const axcon_msa_t *msa, const double *w, double neff, cons
     if (o->attn_dim > 0) ao.dim = o->attn_dim;
     if (o->attn_lambda > 0) ao.lambda = o->attn_lambda;
     if (o->attn_max_iter > 0) ao.max_iter = o->attn_max_iter;
-    return axcon_attn_fit_codes(axcon_msa_data(msa), axcon_msa_nseq(msa), axcon_msa_ncol(msa), w, &ao, S, err);
+    if (o->attn_tol > 0) ao.tol = o->attn_tol;
+    if (ao.min_iter > ao.max_iter) ao.min_iter = ao.max_iter;
+    const size_t L = axcon_msa_ncol(msa);
+    int *pos = NULL;
+    if (o->attn_maps) {
+        if (!(pos = ax_alloc(L ? L : 1, sizeof(int), 0, "attn: query positions", err))) return AXCON_ENOMEM;
+        for (size_t c = 0; c < L; c++) pos[c] = axcon_msa_col_pos(msa, c);
+        ao.maps_cb = o->attn_maps;
+        ao.maps_ctx = o->attn_maps_ctx;
+        ao.maps_pos = pos;
+    }
+    int rc = axcon_attn_fit_codes(axcon_msa_data(msa), axcon_msa_nseq(msa), L, w, &ao, S, err);
+    free(pos);
+    return rc;
 }

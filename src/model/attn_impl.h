@@ -9,7 +9,17 @@
  * optional fixed bias (the warm start's seed, NULL = none; then g is unused and its gradient is
  * 0) and E a learned symmetric pair bias shared by the heads, penalised by lam_e |E|^2.
  * Couplings: J = Ws + R, R an optional free Potts residual in the kernel's symmetric layout
- * (float, m->R, outside x) penalised by lam_r |R|^2 (lam_w then penalises Ws alone). */
+ * (float, m->R, outside x) penalised by lam_r |R|^2 (lam_w then penalises Ws alone).
+ *
+ * Memory: unless one more vector fits the budget (mat_j), Ws and J are never materialised
+ * during training. The kernel expands R into each
+ * row and a row hook adds that row's Ws blocks (recomputed from the attention coefficients
+ * and the values, in chunks); the coupling gradient is written straight into the optimiser's
+ * gradient of R and turned into the R gradient in place, in one pass that also recomputes
+ * Ws in small pair blocks for the penalty and the back-propagation. The only vectors of
+ * P*q*q floats are the optimiser's: m->xr ([x as float | R], which training uses as the
+ * optimiser's point), its gradient, direction and history pairs (the kernel's work vector is
+ * an idle history slot). Everything else is O(H L^2). */
 #ifndef AX_ATTN_IMPL_H
 #define AX_ATTN_IMPL_H
 
@@ -26,12 +36,24 @@ typedef struct ax_attn_model {
     double lam_w;                /* penalty on sum_{i<j} |Ws_ij|^2 (already times L*20) */
     double lam_h, lam_qk, lam_v, lam_e, lam_r;
     int use_r;                   /* Potts residual R added to Ws (symmetric layout, floats) */
-    float *R, *gR;               /* the residual and its gradient (owned) */
-    const float *Rf;             /* residual read by ax_attn_eval (R, or the optimiser's copy) */
-    float *gRf;                  /* where ax_attn_eval writes its gradient */
+    float *xr;                   /* nx + nr floats (owned): [x as float | R]; training's point */
+    float *R;                    /* the residual: xr + nx (NULL without it) */
+    float *gR;                   /* its gradient outside training (owned, allocated on first need) */
+    const float *Rf;             /* residual read by ax_attn_eval (R, or the optimiser's point) */
+    float *gRf;                  /* where ax_attn_eval writes its gradient (NULL: gR on need) */
     int iters;                   /* iterations of the last training */
+    int hist;                    /* L-BFGS history pairs of the last training */
+    int stop_status;             /* why the last training stopped (ax_lbfgs_status_t) */
     float *ext_work;             /* nsym floats of scratch lent by the optimiser (or NULL) */
     float *own_work;             /* our own kernel scratch, allocated on first need */
+    float *hk;                   /* row-hook scratch, hk_per floats per thread */
+    size_t hk_per;
+    int hk_nthr;
+    float *wsb;                  /* nblk*64*q*q: Ws of a sub-block of pairs per fixed block */
+    /* optional per-iteration callback of training (experiments): m->xr holds the current
+     * point; return non-zero to stop */
+    int (*iter_cb)(void *ctx, struct ax_attn_model *m, int iter, double f);
+    void *iter_ctx;
     int use_e;                   /* shared symmetric pair bias E (P params at off_e) */
     int no_gap;                  /* 1: value rows/columns of the gap state held at 0 */
     int seed_mf;                 /* warm start seeded by mean-field scores (else log-odds) */
@@ -48,7 +70,9 @@ typedef struct ax_attn_model {
     float *gsc;   /* nblk*64*448 gradient scratch */
     size_t nblk;
     float *hf, *gh;  /* L*q */
-    float *Jc, *gJc; /* symmetric layout of axcon/pll.h */
+    float *Jc;       /* Ws + R, symmetric layout, by ax_attn_couplings (allocated on need) */
+    int mat_j;       /* 1: evaluations materialise Jc (when memory allows), 0: the row hook */
+    float *gJc;      /* coupling gradient without the residual (allocated on need) */
     double f_pll;    /* last pseudo-likelihood term */
     long nevals;
 } ax_attn_model_t;
@@ -59,8 +83,9 @@ void ax_attn_model_free(ax_attn_model_t *m);
 
 /* Attention maps A (m->A) from x. */
 void ax_attn_softmax(ax_attn_model_t *m, const double *x);
-/* A (already computed) and V of x -> Ws in m->Jc (symmetric layout). */
-void ax_attn_couplings(ax_attn_model_t *m, const double *x);
+/* A (already computed) and V of x -> J = Ws + R in m->Jc (symmetric layout, allocated here:
+ * for tests and experiments; training never calls it). ENOMEM. */
+int ax_attn_couplings(ax_attn_model_t *m, const double *x, axcon_error_t *err);
 /* Objective and gradient (g may be NULL). */
 int ax_attn_eval(ax_attn_model_t *m, const double *x, double *f, double *g, axcon_error_t *err);
 
@@ -72,7 +97,21 @@ int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long 
 /* Systematic weight-proportional subsample of ~target sequences (see attn.c). */
 size_t ax_attn_subsample(const double *w, size_t nseq, size_t target, double *wout);
 
-/* Minimise the objective from x (L-BFGS, in place); *fout = final objective. */
+/* Memory policy (as -m plm's): the optimiser's 2m + 3 vectors of nt floats stay within
+ * AX_ATTN_VEC_BUDGET bytes with m = 3, 2 or 1 history pairs (1 whatever the size); J = Ws + R
+ * is materialised (one more vector, faster) only when it still fits. Peak memory is then
+ * about (2m + 3 + mat_j) * 4 nt bytes + H L^2 * 12 (attention maps, logit bias) + 16 H P
+ * (pair coefficients and their gradient). Measured peak RSS (GiB): T1096 (L 464, m = 3 + J)
+ * 1.87; T1052 (L 832, m = 1) 3.11; T1061 (L 949, m = 1) 4.05 (CCMpred: 2.16, 6.93, 9.02).
+ * Returns m; *mat_j the choice. */
+#define AX_ATTN_VEC_BUDGET (3.0 * 1073741824.0)
+int ax_attn_hist_pairs(size_t nt, int use_r, int *mat_j);
+
+/* Minimise the objective from x (L-BFGS, in place); *fout = final objective. Stops after
+ * max_iter iterations, or once iter >= min_iter and the objective fell by less than tol
+ * (relative) over the last `window` iterations (tol = 0: never). ax_attn_train: min_iter 0. */
+int ax_attn_train_ex(ax_attn_model_t *m, double *x, int max_iter, int min_iter, int window, double tol, double *fout,
+                     axcon_error_t *err);
 int ax_attn_train(ax_attn_model_t *m, double *x, int max_iter, double tol, double *fout, axcon_error_t *err);
 
 /* Raw scores from trained x: mode 0 = Frobenius of gauged 20x20 Ws blocks, 1 = attention maps. */

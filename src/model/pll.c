@@ -14,6 +14,8 @@
  *  - full layout: row block i of gW;
  *  - symmetric layout: the part j > i (transposed) into the blocks (i, j) of gJc, the part
  *    j < i into the blocks (j, i) of a work vector of the same layout; then gJc += work.
+ * An optional row hook (pll_internal.h) adds couplings computed on the fly to each expanded
+ * row, so a caller whose couplings are a sum (-m attn: Ws + R) never materialises the sum.
  * Every output element has one owner and a fixed summation order: results are bitwise
  * identical for every thread count and schedule. */
 #include "axcon/pll.h"
@@ -499,8 +501,9 @@ typedef enum { OUT_FULL, OUT_SYM } out_kind_t;
  * the gradient block out. */
 #define FBLK 65536 /* fixed block size of the final pass (partial sums combined in block order) */
 
-static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, const float *Jc, double *f, float *gh,
-                     float *gout, float *work, double lj, double *jsq, axcon_error_t *err)
+static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, const float *Jc, ax_pll_row_hook_fn hook,
+                     void *hctx, double *f, float *gh, float *gout, float *work, double lj, double *jsq,
+                     axcon_error_t *err)
 {
     const size_t L = d->L;
     const int nth = ax_max_threads();
@@ -552,7 +555,9 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
         float hp[QP] __attribute__((aligned(32)));
         pad_fields(h, i, hp);
         if (W) expand_full(W, L, i, E);
-        else expand_sym(Jc, L, i, E, tr);
+        else if (Jc) expand_sym(Jc, L, i, E, tr);
+        else memset(E, 0, per * sizeof *E);
+        if (hook) hook(hctx, i, thread_id(), E);
         if (want_g) memset(T, 0, per * sizeof *T);
         row(d, i, E, hp, T, want_g, &fi[i], ghd + i * Q);
         if (!gout) continue;
@@ -571,6 +576,7 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
             }
         }
     }
+    if (!W && Jc == NULL) jsq = NULL, lj = 0.0; /* couplings from the hook only: no L2 term here */
     if (!W && (gout || jsq)) { /* gJc += work (+ 2 lj Jc), sum of Jc^2 */
         const size_t nj = axcon_pll_nsym(L), nb = (nj + FBLK - 1) / FBLK;
         double *part = jsq ? ax_alloc(nb, sizeof *part, 0, "pll partial sums", err) : NULL;
@@ -612,7 +618,7 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
 int axcon_pll_eval_full(const axcon_pll_data_t *d, const float *h, const float *W, double *f, float *gh, float *gW,
                         axcon_error_t *err)
 {
-    return eval_rows(d, h, W, NULL, f, gh, gW, NULL, 0.0, NULL, err);
+    return eval_rows(d, h, W, NULL, NULL, NULL, f, gh, gW, NULL, 0.0, NULL, err);
 }
 
 int ax_pll_eval_sym_l2(const axcon_pll_data_t *d, const float *h, const float *Jc, double lambda_j, double *f,
@@ -624,9 +630,17 @@ int ax_pll_eval_sym_l2(const axcon_pll_data_t *d, const float *h, const float *J
         if (!own) return AXCON_ENOMEM;
         work = own;
     }
-    int st = eval_rows(d, h, NULL, Jc, f, gh, gJc, work, lambda_j, jsq, err);
+    int st = eval_rows(d, h, NULL, Jc, NULL, NULL, f, gh, gJc, work, lambda_j, jsq, err);
     free(own);
     return st;
+}
+
+int ax_pll_eval_sym_hook(const axcon_pll_data_t *d, const float *h, const float *Jc, ax_pll_row_hook_fn hook,
+                         void *hctx, double *f, float *gh, float *gJc, float *work, axcon_error_t *err)
+{
+    if (gJc && !work)
+        return axcon_error_set(err, AXCON_EINTERNAL, "pll: the hooked evaluation needs a gradient work vector");
+    return eval_rows(d, h, NULL, Jc, hook, hctx, f, gh, gJc, work, 0.0, NULL, err);
 }
 
 int axcon_pll_eval_sym_work(const axcon_pll_data_t *d, const float *h, const float *Jc, double *f, float *gh,

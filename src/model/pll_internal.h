@@ -1,7 +1,8 @@
 /* pll_internal.h - library-internal entry points of the pseudo-likelihood kernel (not installed).
  *
  * Owns: the symmetric-layout evaluation with an L2 penalty on the couplings folded into the
- * kernel's final pass (one pass over the coupling vector fewer per evaluation for -m plm). */
+ * kernel's final pass (one pass over the coupling vector fewer per evaluation for -m plm), and
+ * the evaluation with a per-row hook that adds couplings computed on the fly (-m attn). */
 #ifndef AXCON_MODEL_PLL_INTERNAL_H
 #define AXCON_MODEL_PLL_INTERNAL_H
 
@@ -12,5 +13,22 @@
  * penalty: the caller adds lambda_j * *jsq. */
 int ax_pll_eval_sym_l2(const axcon_pll_data_t *d, const float *h, const float *Jc, double lambda_j, double *f,
                        double *jsq, float *gh, float *gJc, float *work, axcon_error_t *err);
+
+/* Expanded rows: the kernel lays out the couplings seen by conditional i as
+ * E[j*AX_PLL_BLK + b*AX_PLL_QP + a] = J_ij(a, b) (21 states padded to 24, block j = i zero). */
+#define AX_PLL_QP 24
+#define AX_PLL_BLK (AXCON_PLL_Q * AX_PLL_QP)
+
+/* Row hook: called inside the kernel's parallel loop, once per position i, by OpenMP thread
+ * tid (< the number of threads in effect), after E holds the couplings of Jc (zero when Jc is
+ * NULL); it adds its own couplings J'_ij(a, b) to E for every j != i (block i must stay 0).
+ * Each call must be a deterministic function of i (the result may not depend on tid). */
+typedef void (*ax_pll_row_hook_fn)(void *ctx, size_t i, int tid, float *E);
+
+/* As axcon_pll_eval_sym_work on the couplings Jc + J' (Jc may be NULL = 0; J' added by the
+ * hook): gJc receives df/dJ (the tied gradient, the same for both terms). work is required
+ * when gJc is wanted. */
+int ax_pll_eval_sym_hook(const axcon_pll_data_t *d, const float *h, const float *Jc, ax_pll_row_hook_fn hook,
+                         void *hctx, double *f, float *gh, float *gJc, float *work, axcon_error_t *err);
 
 #endif

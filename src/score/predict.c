@@ -13,6 +13,7 @@
 #include "core/util.h"
 
 #include "axcon/attn.h"
+#include "axcon/head.h"
 #include "axcon/mf.h"
 #include "axcon/plm.h"
 
@@ -53,6 +54,8 @@ void axcon_predict_opts_init(axcon_predict_opts_t *o)
     o->attn_dim = 0;
     o->attn_lambda = 0.0;
     o->attn_max_iter = 0;
+    o->attn_tol = 0.0;     /* 0 = the model's own default */
+    o->attn_head = 1;      /* contact head on by default (axcon/head.h: CV gain, see head.c) */
 }
 
 static int check_opts(const axcon_predict_opts_t *o, axcon_error_t *err)
@@ -69,8 +72,12 @@ static int check_opts(const axcon_predict_opts_t *o, axcon_error_t *err)
         return axcon_error_set(err, AXCON_EUSAGE, "regularisation strengths must be finite and >= 0");
     if (o->plm_max_iter < 0 || o->attn_max_iter < 0 || o->attn_heads < 0 || o->attn_dim < 0)
         return axcon_error_set(err, AXCON_EUSAGE, "iteration counts and sizes must be >= 0");
-    if (!(o->plm_tol >= 0.0 && isfinite(o->plm_tol)) || !(o->attn_lambda >= 0.0 && isfinite(o->attn_lambda)))
+    if (!(o->plm_tol >= 0.0 && isfinite(o->plm_tol)) || !(o->attn_lambda >= 0.0 && isfinite(o->attn_lambda)) ||
+        !(o->attn_tol >= 0.0 && isfinite(o->attn_tol)))
         return axcon_error_set(err, AXCON_EUSAGE, "tolerances and attention lambda must be finite and >= 0");
+    if (o->attn_maps && o->method != AXCON_METHOD_ATTN)
+        return axcon_error_set(err, AXCON_EUSAGE, "attention maps exist only for method attn (got %s)",
+                               axcon_method_name(o->method));
     return AXCON_OK;
 }
 
@@ -92,6 +99,67 @@ static int run_model(const axcon_msa_t *msa, const double *w, double neff, const
     case AXCON_METHOD_ATTN: return axcon_attn_scores(msa, w, neff, o, S, err);
     }
     return axcon_error_set(err, AXCON_EUSAGE, "unknown method %d", (int)o->method);
+}
+
+/* Degenerate alignments (O(N L) checks, before any model): when no sequence but the query
+ * has a residue it is an input error, like a single sequence; when every sequence equals the
+ * query (*novar = 1) there is no co-variation, so the scores are set to exactly 0 (not the
+ * models' rounding noise) and the output stays valid, with a warning. */
+static int check_informative(const axcon_msa_t *msa, int *novar, axcon_error_t *err)
+{
+    size_t N = axcon_msa_nseq(msa), L = axcon_msa_ncol(msa), empty = 0, differ = 0;
+    const uint8_t *q = axcon_msa_row(msa, 0);
+    for (size_t n = 1; n < N; n++) {
+        const uint8_t *r = axcon_msa_row(msa, n);
+        size_t res = 0, diff = 0;
+        for (size_t k = 0; k < L; k++) {
+            res += r[k] != AXCON_GAP;
+            diff += r[k] != q[k];
+        }
+        empty += res == 0;
+        differ += res > 0 && diff > 0;
+    }
+    if (empty == N - 1)
+        return axcon_error_set(err, AXCON_EINPUT,
+                               "alignment holds only the query sequence: the other %zu sequence%s no residue in the "
+                               "%zu columns",
+                               N - 1, N - 1 == 1 ? " has" : "s have", L);
+    *novar = differ == 0;
+    if (*novar)
+        axcon_warn("all %zu sequences are identical to the query over the %zu columns: no variation, every score "
+                   "is 0 and the ranking is arbitrary",
+                   N - empty, L);
+    return AXCON_OK;
+}
+
+/* The contact head (axcon/head.h) over the APC scores S of attn, in place: mean-field scores
+ * (APC) and column statistics are its other inputs. */
+static int apply_head(const axcon_msa_t *msa, const double *w, double neff, const axcon_predict_opts_t *o, double *S,
+                      axcon_error_t *err)
+{
+    size_t L = axcon_msa_ncol(msa), LL = L * L;
+    int rc = AXCON_OK;
+    double *M = NULL, *H = NULL, *gap = NULL, *ent = NULL;
+    if (!(M = ax_alloc(LL, sizeof *M, 1, "head: mean-field scores", err)) ||
+        !(H = ax_alloc(LL, sizeof *H, 0, "head: scores", err)) ||
+        !(gap = ax_alloc(L, sizeof *gap, 0, "head: column gaps", err)) ||
+        !(ent = ax_alloc(L, sizeof *ent, 0, "head: column entropies", err))) {
+        rc = AXCON_ENOMEM;
+        goto done;
+    }
+    if ((rc = axcon_mf_scores(msa, w, neff, o, M, err)) != AXCON_OK) goto done;
+    for (size_t i = 0; i < L; i++) M[i * L + i] = 0.0;
+    axcon_apc(M, L);
+    if ((rc = axcon_head_column_stats(msa, w, gap, ent, err)) != AXCON_OK) goto done;
+    if ((rc = axcon_head_scores(L, S, M, gap, ent, H, err)) != AXCON_OK) goto done;
+    memcpy(S, H, LL * sizeof *S);
+    axcon_info("contact head applied (attn + mean-field features)");
+done:
+    free(M);
+    free(H);
+    free(gap);
+    free(ent);
+    return rc;
 }
 
 int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_cmap_t **out, axcon_error_t *err)
@@ -116,7 +184,18 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
     if (N < 2)
         return axcon_error_set(err, AXCON_EINPUT,
                                "alignment holds only the query sequence: co-evolution needs homologous sequences");
+    int novar = 0;
+    if ((status = check_informative(msa, &novar, err)) != AXCON_OK) return status;
 
+    if (o->max_mem > 0.0) { /* refuse before allocating anything big (axcon_predict_estimate) */
+        axcon_estimate_t est;
+        if ((status = axcon_predict_estimate(msa, o, 0, &est, err)) != AXCON_OK) return status;
+        if (est.bytes > o->max_mem)
+            return axcon_error_set(err, AXCON_ERESOURCE,
+                                   "method %s on %zu sequences x %zu columns needs about %.2f GB, more than the "
+                                   "%.2f GB allowed (--max-mem)", mname, N, L, est.bytes / 1073741824.0,
+                                   o->max_mem / 1073741824.0);
+    }
     double neff = 0.0;
     size_t LL;
     if (ax_mul_ok(L, L, &LL) != 0) return axcon_error_set(err, AXCON_ENOMEM, "%zu columns: score matrix too large", L);
@@ -127,7 +206,7 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
         axcon_warn("shallow alignment (Neff %.1f for %zu columns): contact predictions will be unreliable", neff, L);
 
     if (!(S = ax_alloc(LL, sizeof *S, 1, "score matrix", err))) { status = AXCON_ENOMEM; goto done; }
-    if ((status = run_model(msa, w, neff, o, S, err)) != AXCON_OK) goto done;
+    if (!novar && (status = run_model(msa, w, neff, o, S, err)) != AXCON_OK) goto done;
     size_t bad = first_nonfinite(S, L);
     if (bad < LL) {
         status = axcon_error_set(err, AXCON_EINTERNAL, "method %s produced a non-finite score at columns %zu,%zu",
@@ -139,6 +218,9 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
     memcpy(raw, S, LL * sizeof *S);
 
     if (o->apc) axcon_apc(S, L);
+    if (o->method == AXCON_METHOD_ATTN && o->attn_head && o->apc && !novar &&
+        (status = apply_head(msa, w, neff, o, S, err)) != AXCON_OK)
+        goto done;
     if (o->mf_sharpen > 0 && o->method == AXCON_METHOD_MF) {
         if ((status = axcon_mf_sharpen(S, L, o->mf_sharpen, o->mf_tau, err)) != AXCON_OK) goto done;
     }
@@ -148,6 +230,13 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
         goto done;
     }
     if ((status = axcon_cmap_from_scores(msa, S, neff, mname, o->min_sep, &cm, err)) != AXCON_OK) goto done;
+    {
+        size_t nranked = 0;
+        axcon_cmap_ranked(cm, &nranked);
+        if (nranked == 0)
+            axcon_warn("no two of the %zu columns are %d or more query positions apart: no pairs to rank", L,
+                       o->min_sep);
+    }
     if ((status = axcon_cmap_set_raw_scores(cm, msa, raw, err)) != AXCON_OK) goto done;
     *out = cm;
     cm = NULL;
