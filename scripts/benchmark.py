@@ -30,12 +30,18 @@ KEYNAMES = ["lr_L", "lr_L5", "ml_L", "ml_L5"]
 REFCOLS = {"lr_L": "L_long", "lr_L5": "L5_long", "ml_L": "L_med+long", "ml_L5": "L5_med+long"}
 
 
-def timed(cmd, stdin=None, stdout=None, timeout=None):
-    """Run cmd under /usr/bin/time -v; return (returncode, wall seconds, peak RSS kB, stderr)."""
+def timed(cmd, stdin=None, stdout=None, timeout=None, threads=None):
+    """Run cmd under /usr/bin/time -v; return (returncode, wall seconds, peak RSS kB, stderr).
+    threads also caps the BLAS/OpenMP pools of the program: Debian's FreeContact links the
+    system LAPACK, which is multi-threaded OpenBLAS when libopenblas is installed, so without
+    this a "1-thread" FreeContact run used every core for its matrix inversion."""
     full = ["/usr/bin/time", "-v"] + cmd
+    env = None
+    if threads:
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     t0 = time.time()
     try:
-        p = subprocess.run(full, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, timeout=timeout)
+        p = subprocess.run(full, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return (-1, time.time() - t0, 0, "timeout")
     err = p.stderr.decode("utf-8", "replace")
@@ -124,7 +130,7 @@ def main():
             if a.method:
                 cmd += ["-m", a.method]
             cmd += a.predict_opts.split() + [msa]
-            rc, wall, rss, err = timed(cmd)
+            rc, wall, rss, err = timed(cmd, threads=a.threads)
             runs[a.label] = (wall, rss, pred if rc == 0 else None, "mat", err if rc else "")
             if have.get("freecontact") or have.get("ccmpred"):
                 aln = stem + ".flat.aln"
@@ -133,11 +139,11 @@ def main():
                 out = stem + ".freecontact.txt"
                 with open(aln) as fi, open(out, "w") as fo:
                     rc, wall, rss, err = timed([have["freecontact"], "-a", str(a.threads)], stdin=fi, stdout=fo,
-                                               timeout=a.timeout)
+                                               timeout=a.timeout, threads=a.threads)
                 runs["freecontact"] = (wall, rss, out if rc == 0 else None, "freecontact", "" if rc == 0 else err[-200:])
             if have.get("ccmpred"):
                 out = stem + ".ccmpred.mat"
-                rc, wall, rss, err = timed([have["ccmpred"], "-t", str(a.threads), aln, out], timeout=a.timeout)
+                rc, wall, rss, err = timed([have["ccmpred"], "-t", str(a.threads), aln, out], timeout=a.timeout, threads=a.threads)
                 runs["ccmpred"] = (wall, rss, out if rc == 0 else None, "mat", "" if rc == 0 else err[-200:])
             done_msa[msa] = runs
         row = {"id": fid, "L": int(f["L"]), "N": int(f["N"]), "first": first}
