@@ -251,6 +251,12 @@ static void test_mmcif_features(void)
     CU_ASSERT_EQUAL(axcon_structure_parse("cut.cif", cut, strlen(cut), NULL, &st, &err), AXCON_EINPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "cut.cif:"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "values, expected 21"));
+    /* fuzz finding: an unterminated quote must not shift the line numbers that follow */
+    axcon_error_clear(&err);
+    const char *uq = "data_x\n_struct.title 'unterminated\n;\nopen text field\n";
+    CU_ASSERT_EQUAL(axcon_structure_parse("uq.cif", uq, strlen(uq), NULL, &st, &err), AXCON_EINPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "uq.cif:3:"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unterminated ';' text field"));
     free(cut);
     free(b.s);
 }
@@ -566,6 +572,8 @@ static void test_cli_malformed(void)
         {"m11.psicov", "psicov", "1 8 0 8 0.9\n\n2 9 0 8 1e300\n", ":3:", "out of range"},
         {"m12.csv", "auto", "i,A_i,j,A_j,fn,cn\n1,M,8,K,0.5,0.9\n2,K,9\n", ":3:", "expected 6 comma-separated"},
         {"m13.tsv", "tsv", "1\t8\t0.9\t1.5\n", ":1:", "not in [0, 1]"},
+        /* fuzz finding: one row of L values used to reserve L x L before a second row came */
+        {"m14.mat", "mat", "0 1 2 3 4 5 6 7\n", ":1:", "matrix has 1 rows but 8 columns"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const char *p = tmp_write(cases[k].name, cases[k].text);
