@@ -39,6 +39,18 @@ static inline void fz_quiet(void)
 }
 
 /* A failed read: the status is a negative user/resource status and the message one line. */
+/* Every target: silence the logger, then take the first input byte as the selector of the
+ * format and options; 0 when the input is empty. */
+static inline int fz_selector(const uint8_t **data, size_t *size, unsigned *sel)
+{
+    fz_quiet();
+    if (*size < 1) return 0;
+    *sel = (*data)[0];
+    (*data)++;
+    (*size)--;
+    return 1;
+}
+
 static inline void fz_check_error(int rc, const axcon_error_t *err)
 {
     if (getenv("AXCON_FUZZ_VERBOSE")) fprintf(stderr, "status %d: %s\n", rc, err->msg);

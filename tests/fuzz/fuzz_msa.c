@@ -14,11 +14,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fz_quiet();
-    if (size < 1) return 0;
-    unsigned sel = data[0];
-    data++;
-    size--;
+    unsigned sel;
+    if (!fz_selector(&data, &size, &sel)) return 0;
     axcon_msa_opts_t o;
     axcon_msa_opts_init(&o);
     static const axcon_msa_format_t fmts[8] = {AXCON_FMT_AUTO, AXCON_FMT_FASTA,  AXCON_FMT_A3M,

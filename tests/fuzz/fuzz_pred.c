@@ -15,11 +15,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fz_quiet();
-    if (size < 1) return 0;
-    unsigned sel = data[0];
-    data++;
-    size--;
+    unsigned sel;
+    if (!fz_selector(&data, &size, &sel)) return 0;
     axcon_pred_format_t fmt = (axcon_pred_format_t)(sel & 7);
     int length = (sel & 8) ? 50 : 0;
     axcon_pred_t *p = NULL;

@@ -14,11 +14,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fz_quiet();
-    if (size < 1) return 0;
-    unsigned sel = data[0];
-    data++;
-    size--;
+    unsigned sel;
+    if (!fz_selector(&data, &size, &sel)) return 0;
     static const char *chains[4] = {NULL, "A", "B", ""};
     const char *want = chains[sel & 3];
     axcon_structure_t *st = NULL;
