@@ -12,7 +12,11 @@ Families that share one alignment (CASP domains) are predicted once; the time is
 once per alignment in the totals.
 
   scripts/benchmark.py [-m attn|mf|plm] [-t THREADS] [--peers freecontact,ccmpred|none]
-                       [--outdir DIR] [--max-L N] [--predict-opts "..."] [ID ...]
+                       [--outdir DIR] [--max-L N] [--predict-opts "..."] [--baseline OLD_AXCON] [ID ...]
+
+--baseline runs a second axcon binary (e.g. the previous commit, built beside this one) with
+the same options right after this one on every alignment, as the peer "baseline": its time,
+memory and precision ratios are then measured in the same run, family by family.
 """
 import argparse
 import json
@@ -87,6 +91,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per peer run")
     ap.add_argument("--predict-opts", default="", help="extra options for axcon predict")
     ap.add_argument("--label", default="axcon")
+    ap.add_argument("--baseline", default=None, help="another axcon binary run as peer 'baseline'")
     a = ap.parse_args()
 
     bench = os.path.abspath(a.bench)
@@ -108,6 +113,9 @@ def main():
     have = {p: shutil.which(p) for p in peers}
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
 
+    if a.baseline:
+        peers = ["baseline"] + peers
+        have["baseline"] = os.path.abspath(a.baseline)
     tools = [a.label] + [p for p in peers if have.get(p)]
     print("# benchmark: %d families, %d thread(s), tools: %s; method %s; %s" %
           (len(fams), a.threads, ", ".join(tools), a.method or "default", time.strftime("%Y-%m-%d %H:%M")))
@@ -132,6 +140,12 @@ def main():
             cmd += a.predict_opts.split() + [msa]
             rc, wall, rss, err = timed(cmd, threads=a.threads)
             runs[a.label] = (wall, rss, pred if rc == 0 else None, "mat", err if rc else "")
+            if have.get("baseline"):
+                bpred = stem + ".baseline.mat"
+                bcmd = [have["baseline"]] + cmd[1:]
+                bcmd[bcmd.index(pred)] = bpred
+                rc, wall, rss, err = timed(bcmd, threads=a.threads)
+                runs["baseline"] = (wall, rss, bpred if rc == 0 else None, "mat", err if rc else "")
             if have.get("freecontact") or have.get("ccmpred"):
                 aln = stem + ".flat.aln"
                 subprocess.run([a.axcon, "convert", "-q", "-f", "aln", "-o", aln, msa], check=True)

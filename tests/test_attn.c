@@ -13,6 +13,7 @@
 
 #include "axcon/attn.h"
 #include "axcon/contacts.h"
+#include "axcon/mf.h"
 #include "axcon/msa.h"
 #include "axcon/pll.h"
 #include "axcon/predict.h"
@@ -401,12 +402,19 @@ static void test_real_family(void)
         return;
     }
     size_t N = axcon_msa_nseq(msa), L = axcon_msa_ncol(msa);
-    double *w = malloc(N * sizeof(double)), *S = malloc(L * L * sizeof(double)), neff = 0;
-    CU_ASSERT_FATAL(w && S);
-    CU_ASSERT_EQUAL_FATAL(axcon_weights_identity(msa, 0.8, w, &neff, &e), AXCON_OK);
-    axcon_predict_opts_t po;
-    axcon_predict_opts_init(&po);
-    CU_ASSERT_EQUAL_FATAL(axcon_attn_scores(msa, w, neff, &po, S, &e), AXCON_OK);
+    double *S = malloc(L * L * sizeof(double)), *M = malloc(L * L * sizeof(double));
+    CU_ASSERT_FATAL(S && M);
+    (void)N;
+    /* the pipeline's path: the prepared alignment and the APC-corrected mean-field seed */
+    axcon_prep_t *prep = NULL;
+    CU_ASSERT_EQUAL_FATAL(axcon_prep_new(msa, 0.8, &prep, &e), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(axcon_mf_scores(prep, AXCON_MF_DEFAULT_PSEUDOCOUNT, AXCON_MF_AUTO, M, &e), AXCON_OK);
+    axcon_apc(M, L);
+    axcon_attn_opts_t ao;
+    axcon_attn_opts_init(&ao);
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_scores(prep, &ao, M, S, &e), AXCON_OK);
+    axcon_prep_free(prep);
+    free(M);
     axcon_apc(S, L);
     /* truth: i j distance (1-based query positions) */
     snprintf(path, sizeof path, "%s/truth/PF00327_1BXY_A.true.tsv", bench);
@@ -452,7 +460,6 @@ static void test_real_family(void)
     CU_ASSERT(got == want);
     CU_ASSERT((double)hit >= 0.5 * (double)want);
     free(dist);
-    free(w);
     free(S);
     axcon_msa_free(msa);
 }

@@ -12,6 +12,7 @@
 #include "axcon/error.h"
 #include "axcon/log.h"
 #include "axcon/ofile.h"
+#include "core/rows.h"
 #include "core/util.h"
 #include "testutil.h"
 
@@ -150,6 +151,66 @@ static void test_clock(void)
     axcon_log_set_level(old);
 }
 
+/* Row groups: first-occurrence numbering, equal rows share a group, weights filter rows,
+ * and rows that differ in one byte only (also the last) are kept apart. */
+static void test_row_groups(void)
+{
+    const uint8_t x[] = {1, 2, 3, /**/ 4, 5, 6, /**/ 1, 2, 3, /**/ 7, 7, 7, /**/ 4, 5, 6, /**/ 1, 2, 4, /**/ 7, 7, 7};
+    const double w[] = {1.0, 0.0, 1.0, 2.0, 0.5, 1.0, -1.0};
+    size_t gid[7], first[7], ng = 0;
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(ax_row_groups(x, 7, 3, NULL, gid, first, &ng, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(ng, 4);
+    const size_t want[] = {0, 1, 0, 2, 1, 3, 2}, wfirst[] = {0, 1, 3, 5};
+    for (int n = 0; n < 7; n++) CU_ASSERT_EQUAL(gid[n], want[n]);
+    for (int g = 0; g < 4; g++) CU_ASSERT_EQUAL(first[g], wfirst[g]);
+    /* with weights: rows 1 and 6 (weights 0 and -1) are left out; row 4 now opens group 2 */
+    CU_ASSERT_EQUAL_FATAL(ax_row_groups(x, 7, 3, w, gid, NULL, &ng, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(ng, 4);
+    const size_t want2[] = {0, SIZE_MAX, 0, 1, 2, 3, SIZE_MAX};
+    for (int n = 0; n < 7; n++) CU_ASSERT_EQUAL(gid[n], want2[n]);
+    CU_ASSERT_NOT_EQUAL(ax_row_hash(x, 3), ax_row_hash(x + 15, 3));
+    CU_ASSERT_EQUAL(ax_row_hash(x, 3), ax_row_hash(x + 6, 3));
+    /* many rows: every row equal to its group's first row, distinct groups distinct */
+    enum { N = 3000, L = 5 };
+    uint8_t *big = malloc(N * L);
+    size_t *g2 = malloc(N * sizeof *g2), *f2 = malloc(N * sizeof *f2), n2 = 0;
+    CU_ASSERT_FATAL(big && g2 && f2);
+    for (size_t n = 0; n < N; n++)
+        for (size_t c = 0; c < L; c++) big[n * L + c] = (uint8_t)((n * 7 + c * (n % 13)) % 11 % (c + 2));
+    CU_ASSERT_EQUAL_FATAL(ax_row_groups(big, N, L, NULL, g2, f2, &n2, &e), AXCON_OK);
+    size_t bad = 0;
+    for (size_t n = 0; n < N; n++) bad += memcmp(big + n * L, big + f2[g2[n]] * L, L) != 0 || f2[g2[n]] > n;
+    for (size_t a = 0; a < n2; a++)
+        for (size_t b = a + 1; b < n2; b++) bad += memcmp(big + f2[a] * L, big + f2[b] * L, L) == 0;
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(n2 > 10 && n2 < N);
+    free(big);
+    free(g2);
+    free(f2);
+}
+
+/* APC by hand on a 3 x 3 matrix, and the small and zero cases. */
+static void test_apc(void)
+{
+    double S[9] = {5, 1, 2, 1, 5, 3, 2, 3, 5};
+    ax_apc(S, 3);
+    /* row means 1.5, 2, 2.5; mean 2 */
+    CU_ASSERT_EQUAL(S[0], 0.0);
+    CU_ASSERT_DOUBLE_EQUAL(S[1], 1 - 1.5 * 2 / 2.0, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(S[2], 2 - 1.5 * 2.5 / 2.0, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(S[5], 3 - 2 * 2.5 / 2.0, 1e-15);
+    CU_ASSERT_EQUAL(S[3], S[1]);
+    double T[4] = {1, 4, 4, 1};
+    ax_apc(T, 2); /* two columns: the only pair stays */
+    CU_ASSERT_EQUAL(T[1], 4.0);
+    CU_ASSERT_EQUAL(T[0], 0.0);
+    double Z[9] = {0};
+    ax_apc(Z, 3);
+    for (int k = 0; k < 9; k++) CU_ASSERT_EQUAL(Z[k], 0.0);
+}
+
 static void register_suites(void)
 {
     axt_suite("core", (axt_case_t[]){{"error set/prefix", test_error_set_and_prefix},
@@ -157,6 +218,8 @@ static void register_suites(void)
                                       {"atomic output commit/abort", test_ofile_commit_and_abort},
                                       {"write failure reported, nothing left", test_ofile_write_failure},
                                       {"clock and levels", test_clock},
+                                      {"row groups (the one row hash)", test_row_groups},
+                                      {"APC", test_apc},
                                       {0, 0}});
 }
 

@@ -11,6 +11,8 @@
 
 #include "axcon/encode.h"
 #include "axcon/msa.h"
+#include "axcon/prep.h"
+#include "axcon/weights.h"
 #include "testutil.h"
 
 #define Q AXCON_Q
@@ -222,6 +224,90 @@ static void test_thread_invariance(void)
 #endif
 }
 
+/* The prepared alignment: distinct rows, multiplicities, weights, Neff and frequencies equal
+ * what the encode and weights functions give on the expanded alignment, bit for bit. */
+static void test_prep(void)
+{
+    const size_t N = 83, L = 11;
+    uint8_t *x = malloc(N * L);
+    double *w = malloc(N * sizeof *w), *wid = malloc(N * sizeof *wid), f[11 * Q], neff = 0;
+    random_alignment(x, w, N, L);
+    for (size_t i = 0; i < L; i++) x[i] = (uint8_t)(i % 20); /* a query without gaps */
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    axcon_msa_t *msa = NULL;
+    CU_ASSERT_EQUAL_FATAL(axcon_msa_from_codes(x, N, L, "q", &msa, &err), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(axcon_weights_identity(msa, 0.8, wid, &neff, &err), AXCON_OK);
+    axcon_prep_t *p = NULL;
+    CU_ASSERT_EQUAL_FATAL(axcon_prep_new(msa, 0.8, &p, &err), AXCON_OK);
+    CU_ASSERT_EQUAL(axcon_prep_nseq(p), N);
+    CU_ASSERT_EQUAL(axcon_prep_ncol(p), L);
+    CU_ASSERT_PTR_EQUAL(axcon_prep_msa(p), msa);
+    CU_ASSERT_EQUAL(axcon_prep_id_threshold(p), 0.8);
+    CU_ASSERT_EQUAL(axcon_prep_neff(p), neff);
+    CU_ASSERT_EQUAL(memcmp(axcon_prep_seq_weights(p), wid, N * sizeof *wid), 0);
+    CU_ASSERT_EQUAL_FATAL(axcon_freq1(x, N, L, wid, f, &err), AXCON_OK);
+    CU_ASSERT_EQUAL(memcmp(axcon_prep_freq(p), f, L * Q * sizeof *f), 0);
+    /* distinct rows and summed weights as axcon_collapse_duplicates gives them */
+    uint8_t *u = malloc(N * L);
+    double *wu = malloc(N * sizeof *wu);
+    size_t nu = 0;
+    CU_ASSERT_EQUAL_FATAL(axcon_collapse_duplicates(x, N, L, wid, u, wu, &nu, &err), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(axcon_prep_ndistinct(p), nu);
+    CU_ASSERT(nu < N); /* random_alignment duplicates rows */
+    CU_ASSERT_EQUAL(memcmp(axcon_prep_rows(p), u, nu * L), 0);
+    CU_ASSERT_EQUAL(memcmp(axcon_prep_row_weights(p), wu, nu * sizeof *wu), 0);
+    size_t tot = 0;
+    const size_t *mult = axcon_prep_mult(p), *row = axcon_prep_seq_row(p);
+    for (size_t k = 0; k < nu; k++) tot += mult[k];
+    CU_ASSERT_EQUAL(tot, N);
+    for (size_t n = 0; n < N; n++) CU_ASSERT_EQUAL(memcmp(axcon_prep_rows(p) + row[n] * L, x + n * L, L), 0);
+    /* the distinct-row weights equal the expanded ones */
+    double *wd = malloc(nu * sizeof *wd);
+    CU_ASSERT_EQUAL_FATAL(axcon_weights_identity_distinct(axcon_prep_rows(p), nu, L, mult, 0.8, wd, &err), AXCON_OK);
+    for (size_t n = 0; n < N; n++) CU_ASSERT_EQUAL(wd[row[n]], wid[n]);
+    /* pair matrix on the prepared alignment = on the raw rows */
+    size_t D = L * 20;
+    double *M1 = malloc(D * D * sizeof *M1), *M2 = malloc(D * D * sizeof *M2);
+    CU_ASSERT_EQUAL_FATAL(axcon_prep_pair_matrix(p, 20, 0.3, AXCON_PAIR_CENTERED, M1, &err), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(axcon_pair_matrix(x, N, L, wid, 20, 0.3, AXCON_PAIR_CENTERED, M2, &err), AXCON_OK);
+    CU_ASSERT_EQUAL(memcmp(M1, M2, D * D * sizeof *M1), 0);
+    axcon_prep_free(p);
+    /* the caller's weights: the zero-weight last row is left out of the distinct rows */
+    CU_ASSERT_EQUAL_FATAL(axcon_prep_from_codes(x, N, L, w, &p, &err), AXCON_OK);
+    CU_ASSERT_PTR_NULL(axcon_prep_msa(p));
+    CU_ASSERT_EQUAL(axcon_prep_id_threshold(p), 0.0);
+    CU_ASSERT_EQUAL(axcon_prep_seq_row(p)[N - 1], SIZE_MAX);
+    CU_ASSERT_EQUAL_FATAL(axcon_collapse_duplicates(x, N, L, w, u, wu, &nu, &err), AXCON_OK);
+    CU_ASSERT_EQUAL(axcon_prep_ndistinct(p), nu);
+    CU_ASSERT_EQUAL(memcmp(axcon_prep_row_weights(p), wu, nu * sizeof *wu), 0);
+    axcon_prep_free(p);
+    /* NULL weights = 1 each */
+    CU_ASSERT_EQUAL_FATAL(axcon_prep_from_codes(x, N, L, NULL, &p, &err), AXCON_OK);
+    CU_ASSERT_EQUAL(axcon_prep_neff(p), (double)N);
+    axcon_prep_free(p);
+    /* bad input */
+    double w0[3] = {0, 0, 0}, wneg[3] = {1, -1, 1};
+    CU_ASSERT_EQUAL(axcon_prep_from_codes(x, 3, L, w0, &p, &err), AXCON_EINPUT);
+    CU_ASSERT_PTR_NULL(p);
+    CU_ASSERT_EQUAL(axcon_prep_from_codes(x, 3, L, wneg, &p, &err), AXCON_EINPUT);
+    CU_ASSERT_EQUAL(axcon_prep_from_codes(x, 3, 0, NULL, &p, &err), AXCON_EINPUT);
+    uint8_t badc[2] = {0, 21};
+    CU_ASSERT_EQUAL(axcon_prep_from_codes(badc, 1, 2, NULL, &p, &err), AXCON_EINPUT);
+    CU_ASSERT(strstr(err.msg, "column 2") != NULL);
+    CU_ASSERT_EQUAL(axcon_prep_new(msa, 0.0, &p, &err), AXCON_EUSAGE);
+    CU_ASSERT_EQUAL(axcon_prep_new(NULL, 0.8, &p, &err), AXCON_EUSAGE);
+    axcon_msa_free(msa);
+    free(x);
+    free(w);
+    free(wid);
+    free(u);
+    free(wu);
+    free(wd);
+    free(M1);
+    free(M2);
+}
+
 static void register_suites(void)
 {
     axt_suite("encode", (axt_case_t[]){{"frequencies and pseudocounts by hand", test_freq_hand},
@@ -230,6 +316,7 @@ static void register_suites(void)
                                         {"Z^T Z = C", test_gram_identity},
                                         {"pair counts vs naive", test_pair_counts_naive},
                                         {"thread invariance", test_thread_invariance},
+                                        {"prepared alignment", test_prep},
                                         {0, 0}});
 }
 

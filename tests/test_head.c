@@ -62,19 +62,27 @@ static void test_column_stats(void)
     axcon_error_clear(&err);
     CU_ASSERT_EQUAL_FATAL(axcon_msa_parse("t.fa", fa, strlen(fa), &o, &msa, &err), AXCON_OK);
     double w[4] = {1, 1, 1, 1}, gap[5], ent[5];
-    CU_ASSERT_EQUAL_FATAL(axcon_head_column_stats(msa, w, gap, ent, &err), AXCON_OK);
+    axcon_prep_t *p = NULL;
+    CU_ASSERT_EQUAL_FATAL(axcon_prep_from_codes(axcon_msa_data(msa), 4, 5, w, &p, &err), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_column_stats(p, gap, ent, &err), AXCON_OK);
     CU_ASSERT_DOUBLE_EQUAL(gap[2], 0.25, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(ent[2], -(0.5 * log(0.5) + 2 * 0.25 * log(0.25)), 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(gap[0], 0.0, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(ent[0], -(0.5 * log(0.5) + 2 * 0.25 * log(0.25)), 1e-12); /* M M L I */
     CU_ASSERT_DOUBLE_EQUAL(ent[3], -(0.5 * log(0.5) + 2 * 0.25 * log(0.25)), 1e-12); /* W W Y F */
+    axcon_prep_free(p);
     double w2[4] = {3, 1, 0, 0}; /* weights count: column 2 -> A with weight 4 of 4 */
-    CU_ASSERT_EQUAL_FATAL(axcon_head_column_stats(msa, w2, gap, ent, &err), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(axcon_prep_from_codes(axcon_msa_data(msa), 4, 5, w2, &p, &err), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_column_stats(p, gap, ent, &err), AXCON_OK);
     CU_ASSERT_DOUBLE_EQUAL(gap[2], 0.0, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(ent[2], 0.0, 1e-12);
-    double w0[4] = {0, 0, 0, 0};
-    CU_ASSERT_EQUAL(axcon_head_column_stats(msa, w0, gap, ent, &err), AXCON_EINPUT);
-    CU_ASSERT_EQUAL(axcon_head_column_stats(NULL, w, gap, ent, &err), AXCON_EUSAGE);
+    axcon_prep_free(p);
+    /* identity weights from the alignment: all four rows differ in more than 20% of columns */
+    CU_ASSERT_EQUAL_FATAL(axcon_prep_new(msa, 0.8, &p, &err), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_column_stats(p, gap, ent, &err), AXCON_OK);
+    CU_ASSERT_DOUBLE_EQUAL(gap[2], 0.25, 1e-12);
+    axcon_prep_free(p);
+    CU_ASSERT_EQUAL(axcon_head_column_stats(NULL, gap, ent, &err), AXCON_EUSAGE);
     axcon_msa_free(msa);
 }
 

@@ -372,12 +372,11 @@ static void test_lbfgs_rosenbrock(void)
 
 /* ---- plm ---- */
 
-static void plm_opts(axcon_predict_opts_t *o)
+static void plm_opts(axcon_plm_opts_t *o)
 {
-    memset(o, 0, sizeof *o);
-    o->method = AXCON_METHOD_PLM;
-    o->plm_lambda_h = 0.01;
-    o->plm_lambda_j = 0.2;
+    axcon_plm_opts_init(o);
+    CU_ASSERT_EQUAL(o->lambda_h, 0.01); /* CCMpred's defaults */
+    CU_ASSERT_EQUAL(o->lambda_j, 0.2);
 }
 
 /* Column 2 and column 7 carry a planted coupling; every other column is independent. */
@@ -396,7 +395,7 @@ static void test_plm_planted(void)
     const size_t N = 300, L = 12;
     uint8_t *x = planted(N, L);
     double *S = xmalloc(L * L * sizeof *S);
-    axcon_predict_opts_t o;
+    axcon_plm_opts_t o;
     plm_opts(&o);
     axcon_error_t e;
     CU_ASSERT_EQUAL_FATAL(axcon_plm_scores_codes(x, N, L, NULL, &o, S, &e), AXCON_OK);
@@ -424,9 +423,9 @@ static void test_plm_threads(void)
     double *w = xmalloc(N * sizeof *w);
     for (size_t n = 0; n < N; n++) w[n] = 0.3 + unif();
     double *S1 = xmalloc(L * L * sizeof *S1), *S2 = xmalloc(L * L * sizeof *S2);
-    axcon_predict_opts_t o;
+    axcon_plm_opts_t o;
     plm_opts(&o);
-    o.plm_max_iter = 30;
+    o.max_iter = 30;
     axcon_error_t e;
     int nt = omp_get_max_threads();
     omp_set_num_threads(1);
@@ -451,12 +450,12 @@ static void test_plm_usage(void)
 {
     uint8_t x[4] = {0, 1, 2, 3};
     double S[4];
-    axcon_predict_opts_t o;
+    axcon_plm_opts_t o;
     plm_opts(&o);
     axcon_error_t e;
-    o.plm_lambda_j = -1.0;
+    o.lambda_j = -1.0;
     CU_ASSERT_EQUAL(axcon_plm_scores_codes(x, 2, 2, NULL, &o, S, &e), AXCON_EUSAGE);
-    o.plm_lambda_j = 0.2;
+    o.lambda_j = 0.2;
     CU_ASSERT_EQUAL(axcon_plm_scores_codes(x, 2, 2, NULL, &o, S, &e), AXCON_OK);
     CU_ASSERT_EQUAL(S[0], 0.0);
     CU_ASSERT_EQUAL(S[1], S[2]);
@@ -487,9 +486,13 @@ static void test_plm_real_family(void)
     size_t N = axcon_msa_nseq(msa), L = axcon_msa_ncol(msa), QL = axcon_msa_query_len(msa);
     double *w = xmalloc(N * sizeof *w), neff, *S = xmalloc(L * L * sizeof *S), *M = xmalloc(QL * QL * sizeof *M);
     CU_ASSERT_EQUAL_FATAL(axcon_weights_identity(msa, 0.8, w, &neff, &e), AXCON_OK);
-    axcon_predict_opts_t o;
+    axcon_prep_t *prep = NULL;
+    CU_ASSERT_EQUAL_FATAL(axcon_prep_new(msa, 0.8, &prep, &e), AXCON_OK);
+    CU_ASSERT_DOUBLE_EQUAL(axcon_prep_neff(prep), neff, 1e-9);
+    axcon_plm_opts_t o;
     plm_opts(&o);
-    CU_ASSERT_EQUAL_FATAL(axcon_plm_scores(msa, w, neff, &o, S, &e), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(axcon_plm_scores(prep, &o, S, &e), AXCON_OK);
+    axcon_prep_free(prep);
     axcon_apc(S, L);
     for (size_t a = 0; a < L; a++)
         for (size_t b = 0; b < L; b++)

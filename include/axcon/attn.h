@@ -13,7 +13,8 @@
  *   loss     = - sum_n w_n sum_i log P(x_ni | x_n,-i; h, J)
  *              + lambda L 20 sum_{i<j} |Ws_ij|^2 + lambda_r (L-1) sum_{i<j} |R_ij|^2
  *              + lambda_h |h|^2 + lambda_qk (|Q|^2 + |K|^2) + lambda_v |V|^2 + lambda_e |E|^2
- * B^h is a fixed per-head bias from the warm start (z-scored mean-field DCA scores plus the
+ * B^h is a fixed per-head bias from the warm start (z-scored APC-corrected mean-field DCA
+ * scores, the seed the caller computed once, plus the
  * projection of each pair's log-odds block on the head's value pattern), g_h its learned scale;
  * E an optional learned pair bias shared by the heads; R an optional free Potts residual
  * (lambda_r = 0 turns it off and leaves pure factored attention). The gap state is not coupled
@@ -36,8 +37,7 @@
 #include <stdio.h>
 
 #include "axcon/error.h"
-#include "axcon/msa.h"
-#include "axcon/predict.h"
+#include "axcon/prep.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -115,7 +115,8 @@ typedef struct axcon_attn_opts {
     double seq_theta;    /* [0.8] */
     uint64_t seed;       /* deterministic pseudo-random start [1] */
     int max_seqs;        /* deep alignments: train on a systematic, weight-proportional sample
-                            of about this many sequences (0 = all) [0] */
+                            of about this many sequences (distinct rows with axcon_attn_scores)
+                            (0 = all) [0] */
     axcon_attn_maps_fn maps_cb; /* receives the trained attention maps (NULL = none) */
     void *maps_ctx;
     const int *maps_pos; /* handed to maps_cb as maps->pos (NULL: 1..L) */
@@ -129,10 +130,19 @@ AXCON_API void axcon_attn_opts_init(axcon_attn_opts_t *o);
 AXCON_API int axcon_attn_fit_codes(const uint8_t *codes, size_t nseq, size_t ncol, const double *w,
                                    const axcon_attn_opts_t *o, double *S, axcon_error_t *err);
 
-/* The pipeline entry (-m attn): options from o->attn_* (0 = default), weights w (N doubles)
- * with sum neff; S receives raw symmetric ncol x ncol scores (no APC). */
-AXCON_API int axcon_attn_scores(const axcon_msa_t *msa, const double *w, double neff, const axcon_predict_opts_t *o,
-                                double *S, axcon_error_t *err);
+/* The pipeline entry (-m attn): train on the prepared alignment (axcon/prep.h: its distinct
+ * rows and row weights) and write raw symmetric ncol x ncol scores to S (no APC). seed: the
+ * APC-corrected mean-field DCA map of the same alignment (ncol x ncol; axcon_predict computes
+ * it once and also gives it to the contact head), or NULL to compute it here from the
+ * training data. Errors as axcon_attn_fit_codes. */
+AXCON_API int axcon_attn_scores(const axcon_prep_t *p, const axcon_attn_opts_t *o, const double *seed, double *S,
+                                axcon_error_t *err);
+
+/* Estimated peak bytes allocated by axcon_attn_scores with a seed (beyond the prepared
+ * alignment, the seed and S) and a rough wall time with `threads` threads, for L columns, N
+ * sequences of which ndistinct are distinct; o NULL = defaults. Outputs may be NULL. */
+AXCON_API void axcon_attn_estimate(size_t L, size_t N, size_t ndistinct, const axcon_attn_opts_t *o, int threads,
+                                   double *bytes, double *seconds);
 
 /* Write maps as tab-separated text (format version 1):
  *   # comment lines (header: heads, columns, threshold, the meaning of each record kind)

@@ -1,6 +1,7 @@
 /* axcon/contacts.h - stage 5 of the pipeline: from coupling scores to ranked contacts.
  *
- * Owns: the average product correction (APC), the contact map object in QUERY numbering
+ * Owns: the average product correction (APC), the score post-processing of "Sharpening by
+ * attention" (src/score/sharpen.c), the contact map object in QUERY numbering
  * (every model works on the alignment's kept columns; this module maps them back with
  * axcon_msa_col_pos), deterministic ranking (score descending, ties by smaller i then
  * smaller j), the minimum sequence separation, and the calibrated probability
@@ -20,6 +21,19 @@ extern "C" {
 /* APC in place on a symmetric n x n matrix (diagonal ignored and set to 0):
  * S'_ij = S_ij - mean_i * mean_j / mean, means over off-diagonal entries. */
 AXCON_API void axcon_apc(double *S, size_t n);
+
+/* Attention sharpening of an APC-corrected symmetric score matrix S (n x n, diagonal
+ * ignored), in place (docs/METHOD.md "Sharpening by attention"): `passes` times, z-score the
+ * off-diagonal entries, take the row softmax A_ij = exp(z_ij / tau) / sum_{k != i} exp(z_ik / tau),
+ * symmetrise (A + A^T) and apply APC. passes = 0 leaves S unchanged. tau > 0. */
+AXCON_API int axcon_mf_sharpen(double *S, size_t n, int passes, double tau, axcon_error_t *err);
+
+/* The general form: first, when context > 0, replace S by its z-scores plus
+ * context x max(z[i-1][j-1] + z[i+1][j+1], z[i-1][j+1] + z[i+1][j-1]) (neighbours in query
+ * numbering: pos[c] is the 1-based query position of column c, NULL = consecutive;
+ * missing neighbours count 0); then `passes` sharpening passes as above. */
+AXCON_API int axcon_sharpen_ex(double *S, size_t n, const int *pos, int passes, double tau, double context,
+                               axcon_error_t *err);
 
 typedef struct axcon_contact {
     int i, j;        /* 1-based query positions, i < j */

@@ -46,8 +46,10 @@ AXCON_API int axcon_freq1(const uint8_t *codes, size_t nseq, size_t ncol, const 
 /* In place on an ncol x 21 frequency table: f' = (1 - lambda) f + lambda / 21. */
 AXCON_API void axcon_freq1_pseudocount(double *f, size_t ncol, double lambda);
 
-/* Collapse identical rows: *nuniq distinct rows (first-occurrence order) are written to
- * uniq (nseq x ncol bytes, caller-allocated; only the first *nuniq rows are used) with
+/* Collapse identical rows (grouped by the project's one row hash; the prepared alignment of
+ * axcon/prep.h does this once per prediction): *nuniq distinct rows (first-occurrence order)
+ * are written to uniq (nseq x ncol bytes, caller-allocated, may be codes itself; only the
+ * first *nuniq rows are used) with
  * their summed weights in wu (nseq doubles), added in index order. Rows of weight 0 are
  * dropped. Deterministic. */
 AXCON_API int axcon_collapse_duplicates(const uint8_t *codes, size_t nseq, size_t ncol, const double *w,
@@ -70,7 +72,8 @@ AXCON_API int axcon_encode_centered(const uint8_t *codes, size_t nseq, size_t nc
  *   flags 0:                    M = f'_ij(a,b)                     (f'_ii = diag(f'_i))
  *   flags AXCON_PAIR_CENTERED:  M = f'_ij(a,b) - f'_i(a) f'_j(b)   (the covariance C)
  * lambda in [0, 1). lambda = 0, flags 0 gives the raw pair frequencies. Duplicate rows are
- * collapsed internally. */
+ * collapsed internally (axcon_prep_pair_matrix of axcon/prep.h does it on a prepared
+ * alignment). */
 AXCON_API int axcon_pair_matrix(const uint8_t *codes, size_t nseq, size_t ncol, const double *w, int qk,
                                 double lambda, int flags, double *M, axcon_error_t *err);
 

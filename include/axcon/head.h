@@ -28,7 +28,7 @@
 #include <stddef.h>
 
 #include "axcon/error.h"
-#include "axcon/msa.h"
+#include "axcon/prep.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,10 +36,9 @@ extern "C" {
 
 #define AXCON_HEAD_NFEAT 9
 
-/* Per kept column: weighted gap fraction gap[i] and weighted entropy ent[i] (nats, 21 states)
- * with sequence weights w (nseq doubles, sum > 0). */
-AXCON_API int axcon_head_column_stats(const axcon_msa_t *msa, const double *w, double *gap, double *ent,
-                                      axcon_error_t *err);
+/* Per column of the prepared alignment (axcon/prep.h, its weighted frequencies): gap
+ * fraction gap[i] and entropy ent[i] (nats, 21 states). */
+AXCON_API int axcon_head_column_stats(const axcon_prep_t *p, double *gap, double *ent, axcon_error_t *err);
 
 /* The AXCON_HEAD_NFEAT feature maps (X + k*n*n, symmetric, diagonal 0) of symmetric n x n
  * APC-corrected scores F (model) and M (mean-field), columns' gap and ent (n each). */

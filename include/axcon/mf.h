@@ -1,8 +1,8 @@
-/* axcon/mf.h - closed-form couplings: mean-field DCA, and attention sharpening of scores.
+/* axcon/mf.h - stage 4 (model): closed-form couplings by mean-field DCA.
  *
- * Owns: the mean-field (mfDCA) raw scores of `-m mf` and the score post-processing of
- * docs/METHOD.md "Sharpening by attention" (row softmax, symmetrisation, APC; stacked
- * passes; the diagonal context term).
+ * Owns: the mean-field (mfDCA) raw scores of `-m mf` (also the warm-start seed of -m attn and
+ * an input of the contact head: axcon_predict runs it once), their default pseudocount, and
+ * the solvers' memory and time estimate.
  *
  * Mean-field DCA (docs/METHOD.md): pseudocount lambda (f' = (1-l) f + l/q,
  * f'_ij = (1-l) f_ij + l/q^2, f'_ii = diag(f'_i), q = 21), the gap state dropped (20 states
@@ -31,14 +31,17 @@
 #include <stdint.h>
 
 #include "axcon/error.h"
-#include "axcon/msa.h"
-#include "axcon/predict.h"
+#include "axcon/prep.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define AXCON_MF_HAVE_SHARPEN 1
+/* Default pseudocount of -m mf, and of the one mean-field run per prediction that also seeds
+ * the attention model's warm start and feeds the contact head. 0.7, not the textbook 0.5: on
+ * the 51 shared families 0.6-0.8 all beat 0.5 (long-range top-L/5 0.442 at 0.7 against 0.415
+ * at 0.5), a broad optimum rather than a tuned point. */
+#define AXCON_MF_DEFAULT_PSEUDOCOUNT 0.7
 
 typedef enum axcon_mf_solver {
     AXCON_MF_AUTO = 0,  /* the cheaper of the two for this alignment */
@@ -46,33 +49,25 @@ typedef enum axcon_mf_solver {
     AXCON_MF_LOWRANK    /* matrix inversion lemma in sequence space (needs pseudocount > 0) */
 } axcon_mf_solver_t;
 
-/* Raw mean-field scores of the msa's kept columns: S is ncol x ncol row-major, symmetric,
- * diagonal 0. Uses o->mf_pseudocount (must be in (0,1) for a well-posed inverse; 0 fails
- * with EINPUT when C' is singular). w: the N sequence weights; neff is informational (the
- * sum of w is recomputed). */
-AXCON_API int axcon_mf_scores(const axcon_msa_t *msa, const double *w, double neff, const axcon_predict_opts_t *o,
-                              double *S, axcon_error_t *err);
+/* Raw mean-field scores of the prepared alignment's columns (axcon/prep.h): S is ncol x ncol
+ * row-major, symmetric, diagonal 0. pseudocount must be in (0,1) for a well-posed inverse (0
+ * fails with EINPUT when C' is singular). */
+AXCON_API int axcon_mf_scores(const axcon_prep_t *p, double pseudocount, axcon_mf_solver_t solver, double *S,
+                              axcon_error_t *err);
 
-/* The same on a raw N x L code matrix (0..20) with an explicit solver. */
+/* The same on a raw N x L code matrix (0..20) with weights w (NULL = all 1). */
 AXCON_API int axcon_mf_scores_codes(const uint8_t *codes, size_t nseq, size_t ncol, const double *w,
                                     double pseudocount, axcon_mf_solver_t solver, double *S, axcon_error_t *err);
+
+/* Estimated peak bytes allocated by axcon_mf_scores (beyond the prepared alignment and S) and
+ * a rough wall time with `threads` threads, for L columns, N sequences of which ndistinct are
+ * distinct (the solver chosen as axcon_mf_scores chooses it). Either output may be NULL. */
+AXCON_API void axcon_mf_estimate(size_t L, size_t N, size_t ndistinct, double pseudocount, int threads,
+                                 double *bytes, double *seconds);
 
 /* Inverse of a symmetric positive definite n x n matrix in place (both triangles written),
  * by Cholesky (dpotrf + dpotri). EINPUT when A is not positive definite. */
 AXCON_API int axcon_spd_inverse(double *A, size_t n, axcon_error_t *err);
-
-/* Attention sharpening of an APC-corrected symmetric score matrix S (n x n, diagonal
- * ignored), in place: `passes` times, z-score the off-diagonal entries, take the row
- * softmax A_ij = exp(z_ij / tau) / sum_{k != i} exp(z_ik / tau), symmetrise (A + A^T) and
- * apply APC. passes = 0 leaves S unchanged. tau > 0. */
-AXCON_API int axcon_mf_sharpen(double *S, size_t n, int passes, double tau, axcon_error_t *err);
-
-/* The general form: first, when context > 0, replace S by its z-scores plus
- * context x max(z[i-1][j-1] + z[i+1][j+1], z[i-1][j+1] + z[i+1][j-1]) (neighbours in query
- * numbering: pos[c] is the 1-based query position of column c, NULL = consecutive;
- * missing neighbours count 0); then `passes` sharpening passes as above. */
-AXCON_API int axcon_sharpen_ex(double *S, size_t n, const int *pos, int passes, double tau, double context,
-                               axcon_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,8 @@
 /* axcon/pll.h - the pseudo-likelihood kernel shared by the Potts-type models (-m plm, -m attn).
  *
  * Owns: the training data of a pseudo-likelihood model (identical sequences collapsed into
- * one row whose weight is the sum of theirs, codes kept as an N' x L byte matrix), and the
+ * one row whose weight is the sum of theirs, codes kept as an N' x L byte matrix; taken as
+ * they are from a prepared alignment, axcon/prep.h, or grouped by the project's row hash), the
  * evaluation of the weighted negative log pseudo-likelihood
  *
  *     f = - sum_n w_n sum_i log P(x_ni | x_n,-i),
@@ -42,6 +43,7 @@
 #include <stdint.h>
 
 #include "axcon/error.h"
+#include "axcon/prep.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +59,10 @@ typedef struct axcon_pll_data axcon_pll_data_t;
  * weights, L < 2 or no row with positive weight. */
 AXCON_API int axcon_pll_data_new(const uint8_t *codes, size_t nseq, size_t ncol, const double *w,
                                  axcon_pll_data_t **out, axcon_error_t *err);
+/* The same from a prepared alignment (axcon/prep.h), whose rows are distinct already: row u
+ * gets weight wrow[u] (NULL = the prepared row weights); rows of weight 0 are left out. */
+AXCON_API int axcon_pll_data_from_prep(const axcon_prep_t *p, const double *wrow, axcon_pll_data_t **out,
+                                       axcon_error_t *err);
 AXCON_API void axcon_pll_data_free(axcon_pll_data_t *d);
 
 AXCON_API size_t axcon_pll_nrows(const axcon_pll_data_t *d);        /* N' distinct rows kept */

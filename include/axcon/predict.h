@@ -1,8 +1,11 @@
-/* axcon/predict.h - the whole pipeline in one call: weights -> model -> APC -> contacts.
+/* axcon/predict.h - the whole pipeline in one call: prepared alignment -> model -> APC -> contacts.
  *
- * Owns: the method choice and every model option with its default, and the order of the
- * stages. Models (axcon/mf.h, axcon/plm.h, axcon/attn.h) return RAW pair scores over the
- * alignment's kept columns (e.g. Frobenius norms of couplings); this module applies APC
+ * Owns: the method choice, the pipeline's options (mapped onto each model's own options;
+ * the models' headers own their defaults), the order of the stages and the sum of the
+ * models' resource estimates. The alignment is prepared once (axcon/prep.h: distinct rows,
+ * weights, Neff, frequencies); models (axcon/mf.h, axcon/plm.h, axcon/attn.h) return RAW
+ * pair scores over its columns (e.g. Frobenius norms of couplings); -m attn runs mean-field
+ * DCA once, for its warm start and for the contact head; this module applies APC
  * (axcon/contacts.h) and any score post-processing, then builds the ranked contact map. */
 #ifndef AXCON_PREDICT_H
 #define AXCON_PREDICT_H
@@ -32,7 +35,7 @@ typedef struct axcon_predict_opts {
     int min_sep;           /* minimum |i-j| of ranked pairs [6] */
     int apc;               /* apply APC [1] */
     /* -m mf */
-    double mf_pseudocount; /* [0.7] */
+    double mf_pseudocount; /* mean-field DCA (-m mf; attn's seed and head input) [0.7] */
     int mf_sharpen;        /* passes of attention sharpening after APC [method default] */
     double mf_tau;         /* softmax temperature of the sharpening */
     /* -m plm */
@@ -47,7 +50,7 @@ typedef struct axcon_predict_opts {
     int attn_max_iter;     /* cap on L-BFGS iterations [model default] */
     double attn_tol;       /* relative decrease over the model's window that stops it [model default] */
     int attn_head;         /* attn: re-rank the APC scores by the contact head (axcon/head.h;
-                              needs apc; mean-field scores are computed as one of its inputs) [1] */
+                              needs apc; the mean-field map of the warm start is one of its inputs) [1] */
     /* attn: called once after training with the attention maps (axcon/attn.h; NULL = none);
      * any other method with this set is a usage error */
     int (*attn_maps)(void *ctx, const struct axcon_attn_maps *maps, axcon_error_t *err);

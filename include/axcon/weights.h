@@ -15,7 +15,7 @@
  * With L = 0 every pair is a neighbour (all weights 1/N).
  *
  * Exact duplicate rows are collapsed before the comparison (a pure speed-up: the result is
- * the same). The kernel is AVX2 or SSE2 on x86 (chosen at run time), plain C elsewhere;
+ * the same; grouping by the project's one row hash). The kernel is AVX2 or SSE2 on x86 (chosen at run time), plain C elsewhere;
  * the environment variable AXCON_WEIGHTS_KERNEL=scalar|sse2|avx2 forces a kernel the CPU
  * supports (used by the tests). Memory: the packed unique rows (N x L rounded up to 32
  * bytes) plus 4 bytes per unique row per thread. */
@@ -42,6 +42,14 @@ AXCON_API int axcon_weights_identity(const axcon_msa_t *msa, double threshold, d
 /* The same on a raw N x L row-major code matrix (0..20). */
 AXCON_API int axcon_weights_identity_codes(const unsigned char *codes, size_t nseq, size_t ncol, double threshold,
                                            double *w, double *neff, axcon_error_t *err);
+
+/* The same on distinct rows that stand for mult[u] >= 1 identical sequences each (nrows x
+ * ncol, row-major): wrow[u] = the weight of ONE copy of row u, 1 / (mult[u] + the copies of
+ * every other row with enough identical columns). Exactly the weights axcon_weights_identity_codes
+ * gives the expanded alignment; used by the prepared alignment (axcon/prep.h), which groups
+ * the rows once. */
+AXCON_API int axcon_weights_identity_distinct(const unsigned char *rows, size_t nrows, size_t ncol, const size_t *mult,
+                                              double threshold, double *wrow, axcon_error_t *err);
 
 /* The smallest number of identical columns (out of ncol) that reaches `threshold`:
  * ceil(threshold * ncol - 1e-9), clamped to [0, ncol]. */

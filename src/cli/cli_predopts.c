@@ -133,7 +133,7 @@ void cli_predopts_usage(FILE *fp)
             "  --dry-run             print the estimated memory and time, then stop\n"
             "  -v, -q                more / less logging on stderr\n\n"
             "Model options:\n"
-            "  --pseudocount FLOAT   mf: pseudocount weight [%.2f]\n"
+            "  --pseudocount FLOAT   mean-field pseudocount (mf; attn's seed, head) [%.2f]\n"
             "  --sharpen INT         mf: passes of attention sharpening after APC [%d]\n"
             "  --tau FLOAT           mf: softmax temperature of the sharpening [%.2f]\n"
             "  --lambda-h FLOAT      plm: L2 strength on fields [%g]\n"

@@ -1,7 +1,8 @@
 /* util.h - internal helpers shared by the library's modules (not installed).
  *
  * Owns: overflow-checked size arithmetic and allocation that records an
- * AXCON_ENOMEM error instead of aborting, and the thread-count helper. */
+ * AXCON_ENOMEM error instead of aborting, the thread-count helper, and the APC arithmetic
+ * shared by the score stage and the models' warm starts. */
 #ifndef AXCON_UTIL_H
 #define AXCON_UTIL_H
 
@@ -22,6 +23,12 @@ static inline int ax_mul_ok(size_t a, size_t b, size_t *out)
  * (AXCON_ENOMEM, naming `what` and the size) and return NULL. */
 void *ax_alloc(size_t n, size_t size, int zero, const char *what, axcon_error_t *err);
 void *ax_realloc(void *p, size_t n, size_t size, const char *what, axcon_error_t *err);
+
+/* Average product correction in place on a symmetric n x n matrix (axcon_apc of
+ * axcon/contacts.h, which the models' warm starts also need): diagonal set to 0,
+ * S_ij -= mean_i mean_j / mean over the off-diagonal entries; n < 3 or a zero mean leaves
+ * the off-diagonal entries unchanged. Serial, fixed summation order. */
+void ax_apc(double *S, size_t n);
 
 /* Number of OpenMP threads in effect (1 without OpenMP). */
 int ax_max_threads(void);

@@ -22,6 +22,8 @@
 #endif
 
 #include "axcon/msa.h"
+#include "axcon/prep.h"
+#include "core/rows.h"
 #include "core/util.h"
 
 #define AX_Q AXCON_Q
@@ -79,58 +81,25 @@ void axcon_freq1_pseudocount(double *f, size_t ncol, double lambda)
     for (size_t k = 0; k < nf; k++) f[k] = (1.0 - lambda) * f[k] + lambda / AX_Q;
 }
 
-static uint64_t row_hash(const uint8_t *x, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t k = 0; k < len; k++) {
-        h ^= x[k];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 int axcon_collapse_duplicates(const uint8_t *codes, size_t nseq, size_t ncol, const double *w, uint8_t *uniq,
                               double *wu, size_t *nuniq, axcon_error_t *err)
 {
-    size_t cap = 16, nu = 0;
-    while (cap < 2 * nseq) {
-        if (cap > SIZE_MAX / 4) return axcon_error_set(err, AXCON_ENOMEM, "duplicate table: %zu sequences", nseq);
-        cap *= 2;
+    size_t nu = 0;
+    size_t *gid = ax_alloc(nseq ? nseq : 1, sizeof *gid, 0, "duplicate rows (groups)", err);
+    size_t *first = ax_alloc(nseq ? nseq : 1, sizeof *first, 0, "duplicate rows (first rows)", err);
+    int st = gid && first ? ax_row_groups(codes, nseq, ncol, w, gid, first, &nu, err) : AXCON_ENOMEM;
+    if (st == AXCON_OK) {
+        /* first[u] >= u, and a row is read only before its slot is written: safe in place */
+        for (size_t u = 0; u < nu; u++)
+            if (uniq + u * ncol != codes + first[u] * ncol) memmove(uniq + u * ncol, codes + first[u] * ncol, ncol);
+        for (size_t u = 0; u < nu; u++) wu[u] = 0.0;
+        for (size_t n = 0; n < nseq; n++)
+            if (gid[n] != SIZE_MAX) wu[gid[n]] += w[n];
+        *nuniq = nu;
     }
-    size_t *slot = ax_alloc(cap, sizeof *slot, 0, "duplicate table", err);
-    uint64_t *hs = ax_alloc(nseq ? nseq : 1, sizeof *hs, 0, "duplicate hashes", err);
-    if (!slot || !hs) {
-        free(slot);
-        free(hs);
-        return AXCON_ENOMEM;
-    }
-    for (size_t k = 0; k < cap; k++) slot[k] = SIZE_MAX;
-    for (size_t n = 0; n < nseq; n++) {
-        if (!(w[n] > 0.0)) continue;
-        const uint8_t *x = codes + n * ncol;
-        uint64_t h = row_hash(x, ncol);
-        size_t k = (size_t)h & (cap - 1);
-        for (;;) {
-            size_t u = slot[k];
-            if (u == SIZE_MAX) {
-                slot[k] = nu;
-                hs[nu] = h;
-                if (uniq + nu * ncol != x) memcpy(uniq + nu * ncol, x, ncol);
-                wu[nu] = w[n];
-                nu++;
-                break;
-            }
-            if (hs[u] == h && memcmp(uniq + u * ncol, x, ncol) == 0) {
-                wu[u] += w[n];
-                break;
-            }
-            k = (k + 1) & (cap - 1);
-        }
-    }
-    free(slot);
-    free(hs);
-    *nuniq = nu;
-    return AXCON_OK;
+    free(gid);
+    free(first);
+    return st;
 }
 
 int axcon_encode_centered(const uint8_t *codes, size_t nseq, size_t ncol, const double *w, const double *f, int qk,
@@ -203,41 +172,33 @@ static void mirror_upper(double *M, size_t D)
         for (size_t c = 0; c < r; c++) M[r * D + c] = M[c * D + r];
 }
 
-int axcon_pair_matrix(const uint8_t *codes, size_t nseq, size_t ncol, const double *w, int qk, double lambda,
-                      int flags, double *M, axcon_error_t *err)
+int axcon_prep_pair_matrix(const axcon_prep_t *p, int qk, double lambda, int flags, double *M, axcon_error_t *err)
 {
     const int centered = (flags & AXCON_PAIR_CENTERED) != 0;
     int st = AXCON_OK;
-    double meff;
-    size_t D, nu = 0, nl;
-    double *f = NULL, *wu = NULL, *tab = NULL;
-    uint8_t *uniq = NULL, *cc = NULL;
+    double *f = NULL, *tab = NULL;
+    uint8_t *cc = NULL;
+    if (!p) return axcon_error_set(err, AXCON_EUSAGE, "pair matrix: no prepared alignment");
+    const size_t ncol = axcon_prep_ncol(p), nu = axcon_prep_ndistinct(p);
+    const uint8_t *uniq = axcon_prep_rows(p);
+    const double *wu = axcon_prep_row_weights(p), meff = axcon_prep_neff(p);
+    size_t D;
     if (qk != AX_Q && qk != AX_Q - 1)
         return axcon_error_set(err, AXCON_EUSAGE, "pair matrix: kept states must be 20 or 21, got %d", qk);
     if (!(lambda >= 0.0 && lambda < 1.0))
         return axcon_error_set(err, AXCON_EUSAGE, "pseudocount must be in [0,1), got %g", lambda);
-    if (ax_mul_ok(ncol, (size_t)qk, &D) != 0 || ax_mul_ok(D, D, &(size_t){0}) != 0 ||
-        ax_mul_ok(nseq, ncol, &nl) != 0)
+    if (ax_mul_ok(ncol, (size_t)qk, &D) != 0 || ax_mul_ok(D, D, &(size_t){0}) != 0)
         return axcon_error_set(err, AXCON_ENOMEM, "pair matrix: %zu columns too many", ncol);
-    if ((st = axcon_weights_sum(w, nseq, &meff, err)) != AXCON_OK) return st;
 
-    if (!(f = ax_alloc(ncol * AX_Q + 1, sizeof *f, 0, "frequencies", err)) ||
-        !(wu = ax_alloc(nseq + 1, sizeof *wu, 0, "collapsed weights", err)) ||
-        !(uniq = ax_alloc(nl + 1, 1, 0, "collapsed alignment", err))) {
-        st = AXCON_ENOMEM;
-        goto done;
-    }
-    if ((st = axcon_freq1(codes, nseq, ncol, w, f, err)) != AXCON_OK) goto done;
-    if ((st = axcon_collapse_duplicates(codes, nseq, ncol, w, uniq, wu, &nu, err)) != AXCON_OK) goto done;
     /* column-major copy of the distinct rows */
-    if (!(cc = ax_alloc(ncol * nu + 1, 1, 0, "column-major alignment", err))) {
+    if (!(f = ax_alloc(ncol * AX_Q + 1, sizeof *f, 0, "frequencies", err)) ||
+        !(cc = ax_alloc(ncol * nu + 1, 1, 0, "column-major alignment", err))) {
         st = AXCON_ENOMEM;
         goto done;
     }
+    memcpy(f, axcon_prep_freq(p), ncol * AX_Q * sizeof *f);
     for (size_t n = 0; n < nu; n++)
         for (size_t i = 0; i < ncol; i++) cc[i * nu + n] = uniq[n * ncol + i];
-    free(uniq);
-    uniq = NULL;
     axcon_freq1_pseudocount(f, ncol, lambda);
 
     int nth = ax_max_threads();
@@ -283,9 +244,17 @@ int axcon_pair_matrix(const uint8_t *codes, size_t nseq, size_t ncol, const doub
     if (!(flags & AXCON_PAIR_UPPER)) mirror_upper(M, D);
 done:
     free(f);
-    free(wu);
-    free(uniq);
     free(cc);
     free(tab);
+    return st;
+}
+
+int axcon_pair_matrix(const uint8_t *codes, size_t nseq, size_t ncol, const double *w, int qk, double lambda,
+                      int flags, double *M, axcon_error_t *err)
+{
+    axcon_prep_t *p = NULL;
+    int st = axcon_prep_from_codes(codes, nseq, ncol, w, &p, err);
+    if (st == AXCON_OK) st = axcon_prep_pair_matrix(p, qk, lambda, flags, M, err);
+    axcon_prep_free(p);
     return st;
 }

@@ -1,5 +1,6 @@
-/* attn_impl.h - internals of the factored-attention model (src/model/attn.c), exposed to
- * tests/test_attn.c only (not installed).
+/* attn_impl.h - internals of the factored-attention model, shared by its files (attn.c entry
+ * points, attn_model.c workspace and passes, attn_warm.c warm start, attn_train.c training,
+ * attn_maps.c maps) and exposed to tests/test_attn.c (not installed).
  *
  * Owns: the parameter vector layout
  *   x = [ h (L*q) | V (H*q*q) | Q (H*L*d) | K (H*L*d) | g (H) | E (P, only when lam_e > 0) ]
@@ -25,8 +26,22 @@
 
 #include <stddef.h>
 
+#include "axcon/attn.h"
 #include "axcon/error.h"
 #include "axcon/pll.h"
+
+/* Shorthands of the attn*.c files. */
+#define Q21 AXCON_PLL_Q
+#define QQ (AXCON_PLL_Q * AXCON_PLL_Q)
+#define NBLK_MAX 64
+#define QQP 448 /* q*q padded to a multiple of 16 */
+#define TP 4    /* pairs per register tile */
+#define TT 64   /* states per register tile */
+#define SUBP 64 /* pairs per float sub-block of the value gradient */
+#define HCH 64  /* pairs per chunk of the row hook */
+
+/* Index of pair (i, j), i < j < L, in the order (0,1),(0,2),...,(1,2),... */
+static inline size_t ax_attn_pair(size_t i, size_t j, size_t L) { return i * L - i * (i + 1) / 2 + (j - i - 1); }
 
 typedef struct ax_attn_model {
     size_t L, H, d, q, P;        /* P = L(L-1)/2 pairs */
@@ -57,6 +72,8 @@ typedef struct ax_attn_model {
     int use_e;                   /* shared symmetric pair bias E (P params at off_e) */
     int no_gap;                  /* 1: value rows/columns of the gap state held at 0 */
     int seed_mf;                 /* warm start seeded by mean-field scores (else log-odds) */
+    const double *seed;          /* L*L APC-corrected mean-field scores given by the caller (NULL:
+                                    computed from the training data when seed_mf) */
     const axcon_pll_data_t *data;
     /* workspace */
     double *A;    /* H*L*L attention rows (diagonal 0) */
@@ -94,6 +111,11 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *f, double *g, axco
 int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long long seed, double *x,
                         axcon_error_t *err);
 
+/* The sequence-axis weights of axcon_attn_seq_weights on nrows rows that stand for mult[u]
+ * identical sequences each (NULL = 1): w[u] = the weight of one copy of row u. */
+int ax_attn_seq_weights_rows(const uint8_t *codes, size_t nrows, size_t ncol, const size_t *mult, double beta,
+                              double theta, double *w, axcon_error_t *err);
+
 /* Systematic weight-proportional subsample of ~target sequences (see attn.c). */
 size_t ax_attn_subsample(const double *w, size_t nseq, size_t target, double *wout);
 
@@ -116,6 +138,9 @@ int ax_attn_train(ax_attn_model_t *m, double *x, int max_iter, double tol, doubl
 
 /* Raw scores from trained x: mode 0 = Frobenius of gauged 20x20 Ws blocks, 1 = attention maps. */
 void ax_attn_reduce(ax_attn_model_t *m, const double *x, int mode, double *S);
+
+/* Hand the maps of trained x (m->A recomputed) to o->maps_cb (attn_maps.c). */
+int ax_attn_emit_maps(ax_attn_model_t *m, const double *x, const axcon_attn_opts_t *o, axcon_error_t *err);
 
 /* Top-k eigenpairs (largest |lambda|) of a symmetric n x n matrix by subspace iteration;
  * vecs n x k (column j = vecs[i*k + j]), vals k. Deterministic. */

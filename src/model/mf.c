@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "axcon/encode.h"
+#include "axcon/prep.h"
 #include "axcon/log.h"
 #include "core/util.h"
 
@@ -84,17 +85,15 @@ int axcon_spd_inverse(double *A, size_t n, axcon_error_t *err)
     return AXCON_OK;
 }
 
-static int mf_dense(const uint8_t *codes, size_t nseq, size_t L, const double *w, double lambda, double *S,
-                    axcon_error_t *err)
+static int mf_dense(const axcon_prep_t *p, double lambda, double *S, axcon_error_t *err)
 {
-    size_t n = L * QK, nn;
+    size_t L = axcon_prep_ncol(p), n = L * QK, nn;
     int st;
     if (ax_mul_ok(n, n, &nn) != 0) return axcon_error_set(err, AXCON_ENOMEM, "mf: %zu columns too many", L);
     double *C = ax_alloc(nn, sizeof *C, 0, "mean-field covariance", err);
     if (!C) return AXCON_ENOMEM;
     double t0 = axcon_realtime();
-    if ((st = axcon_pair_matrix(codes, nseq, L, w, QK, lambda, AXCON_PAIR_CENTERED | AXCON_PAIR_UPPER, C, err)) !=
-        AXCON_OK)
+    if ((st = axcon_prep_pair_matrix(p, QK, lambda, AXCON_PAIR_CENTERED | AXCON_PAIR_UPPER, C, err)) != AXCON_OK)
         goto done;
     double t1 = axcon_realtime();
     if ((st = chol_inverse_upper(C, n, err)) != AXCON_OK) goto done;
@@ -123,24 +122,15 @@ static void mf_costs(size_t L, size_t m, double *dense, double *lowrank)
     *lowrank = n * n * md + 2.0 * md * md * n + md * md * md / 3.0;
 }
 
-static int mf_lowrank(const uint8_t *codes, size_t nseq, size_t L, const double *w, double lambda, double *S,
-                      axcon_error_t *err)
+static int mf_lowrank(const axcon_prep_t *p, double lambda, double *S, axcon_error_t *err)
 {
     int st = AXCON_OK, old = -1;
-    size_t n = L * QK, nu = 0, m, mn;
-    double meff;
-    double *f = NULL, *wu = NULL, *V = NULL, *Sb = NULL, *K = NULL, *G = NULL;
-    uint8_t *uniq = NULL;
+    const size_t L = axcon_prep_ncol(p), n = L * QK, nu = axcon_prep_ndistinct(p);
+    const double meff = axcon_prep_neff(p), *f = axcon_prep_freq(p), *wu = axcon_prep_row_weights(p);
+    const uint8_t *uniq = axcon_prep_rows(p);
+    size_t m, mn;
+    double *V = NULL, *Sb = NULL, *K = NULL, *G = NULL;
     if (!(lambda > 0.0)) return axcon_error_set(err, AXCON_EUSAGE, "mf low-rank solver needs a pseudocount > 0");
-    if ((st = axcon_weights_sum(w, nseq, &meff, err)) != AXCON_OK) return st;
-    if (!(f = ax_alloc(L * 21, sizeof *f, 0, "frequencies", err)) ||
-        !(wu = ax_alloc(nseq + 1, sizeof *wu, 0, "collapsed weights", err)) ||
-        !(uniq = ax_alloc(nseq * L + 1, 1, 0, "collapsed alignment", err))) {
-        st = AXCON_ENOMEM;
-        goto done;
-    }
-    if ((st = axcon_freq1(codes, nseq, L, w, f, err)) != AXCON_OK) goto done;
-    if ((st = axcon_collapse_duplicates(codes, nseq, L, w, uniq, wu, &nu, err)) != AXCON_OK) goto done;
     m = nu + 1;
     if (n > INT_MAX || m > INT_MAX || ax_mul_ok(m, n, &mn) != 0 || ax_mul_ok(m, m, &(size_t){0}) != 0) {
         st = axcon_error_set(err, AXCON_ERESOURCE, "mf: %zu x %zu problem too large", m, n);
@@ -167,8 +157,6 @@ static int mf_lowrank(const uint8_t *codes, size_t nseq, size_t L, const double 
         for (size_t i = 0; i < L; i++)
             for (int a = 0; a < QK; a++) Vlast[i * QK + a] = r * (f[i * 21 + a] - 1.0 / QF);
     }
-    free(uniq);
-    uniq = NULL;
     /* block sums S (m x L row-major = column-major L x m) */
     long ml = (long)m;
 #pragma omp parallel for schedule(static)
@@ -228,9 +216,6 @@ static int mf_lowrank(const uint8_t *codes, size_t nseq, size_t L, const double 
                 axcon_realtime() - t2);
 done:
     if (old >= 0) ax_blas_serial_end(old);
-    free(f);
-    free(wu);
-    free(uniq);
     free(V);
     free(Sb);
     free(K);
@@ -239,47 +224,64 @@ done:
 }
 
 
+int axcon_mf_scores(const axcon_prep_t *p, double pseudocount, axcon_mf_solver_t solver, double *S, axcon_error_t *err)
+{
+    if (!p || !S) return axcon_error_set(err, AXCON_EUSAGE, "mf: NULL argument");
+    if (!(pseudocount >= 0.0 && pseudocount < 1.0))
+        return axcon_error_set(err, AXCON_EUSAGE, "pseudocount must be in [0,1), got %g", pseudocount);
+    const size_t ncol = axcon_prep_ncol(p), nu = axcon_prep_ndistinct(p);
+    if (ncol == 1) {
+        S[0] = 0.0;
+        return AXCON_OK;
+    }
+    if (solver == AXCON_MF_AUTO) { /* distinct sequences decide the low-rank cost */
+        double cd, cl;
+        mf_costs(ncol, nu + 1, &cd, &cl);
+        solver = (pseudocount > 0.0 && cl < cd) ? AXCON_MF_LOWRANK : AXCON_MF_DENSE;
+        axcon_info("mean-field DCA: %zu columns, %zu distinct sequences, %s solver (%.2g flops)", ncol, nu,
+                   solver == AXCON_MF_LOWRANK ? "low-rank" : "dense", solver == AXCON_MF_LOWRANK ? cl : cd);
+    }
+    if (solver == AXCON_MF_LOWRANK) return mf_lowrank(p, pseudocount, S, err);
+    return mf_dense(p, pseudocount, S, err);
+}
+
 int axcon_mf_scores_codes(const uint8_t *codes, size_t nseq, size_t ncol, const double *w, double pseudocount,
                           axcon_mf_solver_t solver, double *S, axcon_error_t *err)
 {
     if (!(pseudocount >= 0.0 && pseudocount < 1.0))
         return axcon_error_set(err, AXCON_EUSAGE, "pseudocount must be in [0,1), got %g", pseudocount);
     if (ncol == 0) return AXCON_OK;
-    if (ncol == 1) {
-        S[0] = 0.0;
-        return AXCON_OK;
-    }
-    if (solver == AXCON_MF_AUTO) {
-        /* distinct sequences decide the low-rank cost; counting them is O(N L) */
-        size_t nu = 0;
-        int st;
-        double meff, cd, cl;
-        if ((st = axcon_weights_sum(w, nseq, &meff, err)) != AXCON_OK) return st;
-        uint8_t *uniq = ax_alloc(nseq * ncol + 1, 1, 0, "collapsed alignment", err);
-        double *wu = ax_alloc(nseq + 1, sizeof *wu, 0, "collapsed weights", err);
-        if (!uniq || !wu) {
-            free(uniq);
-            free(wu);
-            return AXCON_ENOMEM;
-        }
-        st = axcon_collapse_duplicates(codes, nseq, ncol, w, uniq, wu, &nu, err);
-        free(uniq);
-        free(wu);
-        if (st != AXCON_OK) return st;
-        mf_costs(ncol, nu + 1, &cd, &cl);
-        solver = (pseudocount > 0.0 && cl < cd) ? AXCON_MF_LOWRANK : AXCON_MF_DENSE;
-        axcon_info("mean-field DCA: %zu columns, %zu distinct sequences, %s solver (%.2g flops)", ncol, nu,
-                   solver == AXCON_MF_LOWRANK ? "low-rank" : "dense", solver == AXCON_MF_LOWRANK ? cl : cd);
-    }
-    if (solver == AXCON_MF_LOWRANK) return mf_lowrank(codes, nseq, ncol, w, pseudocount, S, err);
-    return mf_dense(codes, nseq, ncol, w, pseudocount, S, err);
+    axcon_prep_t *p = NULL;
+    int st = axcon_prep_from_codes(codes, nseq, ncol, w, &p, err);
+    if (st == AXCON_OK) st = axcon_mf_scores(p, pseudocount, solver, S, err);
+    axcon_prep_free(p);
+    return st;
 }
 
-int axcon_mf_scores(const axcon_msa_t *msa, const double *w, double neff, const axcon_predict_opts_t *o, double *S,
-                    axcon_error_t *err)
+/* Memory of the two solvers as allocated above (and by axcon_prep_pair_matrix), for the
+ * solver axcon_mf_scores picks. */
+void axcon_mf_estimate(size_t L, size_t N, size_t ndistinct, double pseudocount, int threads, double *bytes,
+                       double *seconds)
 {
-    (void)neff;
-    double lambda = o ? o->mf_pseudocount : 0.5;
-    return axcon_mf_scores_codes(axcon_msa_data(msa), axcon_msa_nseq(msa), axcon_msa_ncol(msa), w, lambda,
-                                 AXCON_MF_AUTO, S, err);
+    double Lf = (double)L, Nf = (double)N, nu = (double)ndistinct;
+    double n = QK * Lf, m = nu + 1.0, cd, cl, b, t;
+    if (threads < 1) threads = 1;
+    mf_costs(L, ndistinct + 1, &cd, &cl);
+    (void)Nf;
+    if (pseudocount > 0.0 && cl < cd) {
+        /* V (m x n), block sums (m x L), K (m x m), coupling strip (32*20 x n) */
+        b = 8.0 * (m * n + m * Lf + m * m + (double)STRIP_POS * QK * n);
+        t = cl / (2.5e10 * threads);
+    } else {
+        /* C (n x n), of which only the upper triangle is ever written (pair counts, Cholesky,
+         * inverse): measured resident fraction 0.79 at n = 1500 down to 0.60 at n = 7300 (page
+         * and tile rounding), modelled as 0.55 + 11/sqrt(n) (a little high on purpose); the
+         * column-major rows and pair tables of the counts; the inverse's panel scratch */
+        double frac = 0.55 + 11.0 / sqrt(n);
+        if (frac > 1.0) frac = 1.0;
+        b = frac * 8.0 * n * n + 8.0 * n * 64.0 + threads * 8.0 * 4.0 * 441.0 + Lf * nu + 8.0 * 21.0 * Lf;
+        t = cd / (2.5e10 * threads) + 1e-9 * nu * Lf * Lf / threads;
+    }
+    if (bytes) *bytes = b;
+    if (seconds) *seconds = t;
 }

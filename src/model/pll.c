@@ -27,6 +27,7 @@
 #include <omp.h>
 #endif
 
+#include "core/rows.h"
 #include "core/util.h"
 #include "model/pll_internal.h"
 
@@ -70,83 +71,118 @@ static void *aligned_floats(size_t n, const char *what, axcon_error_t *err)
     return p;
 }
 
-static uint64_t row_hash(const uint8_t *r, size_t L)
+/* An empty data object for nrows distinct rows of ncol columns (codes and weights to fill). */
+static axcon_pll_data_t *data_alloc(size_t ncol, size_t nrows, axcon_error_t *err)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t j = 0; j < L; j++) {
-        h ^= r[j];
-        h *= 1099511628211ULL;
+    axcon_pll_data_t *d = ax_alloc(1, sizeof *d, 1, "pll data", err);
+    if (!d) return NULL;
+    d->L = ncol;
+    d->n = nrows;
+    if (!(d->codes = ax_alloc(nrows * ncol, 1, 0, "pll codes", err)) ||
+        !(d->w = ax_alloc(nrows, sizeof *d->w, 1, "pll weights", err)) ||
+        !(d->off = ax_alloc(nrows * ncol, sizeof *d->off, 0, "pll offsets", err))) {
+        axcon_pll_data_free(d);
+        return NULL;
     }
-    return h ^ (h >> 29);
+    return d;
+}
+
+/* The weight sum and the gather offsets of the filled rows. */
+static void data_finish(axcon_pll_data_t *d)
+{
+    const size_t L = d->L;
+    d->wsum = 0.0;
+    for (size_t n = 0; n < d->n; n++) d->wsum += d->w[n];
+    for (size_t n = 0; n < d->n; n++)
+        for (size_t j = 0; j < L; j++) d->off[n * L + j] = (uint32_t)((j * Q + d->codes[n * L + j]) * QP);
+}
+
+static int check_shape(size_t nseq, size_t ncol, size_t *cells, axcon_error_t *err)
+{
+    if (ncol < 2) return axcon_error_set(err, AXCON_EINPUT, "pseudo-likelihood needs at least 2 columns (got %zu)", ncol);
+    if (nseq == 0) return axcon_error_set(err, AXCON_EINPUT, "pseudo-likelihood needs at least one sequence");
+    if (ax_mul_ok(nseq, ncol, cells) != 0 || ncol > (size_t)UINT32_MAX / BLK)
+        return axcon_error_set(err, AXCON_ERESOURCE, "alignment too large (%zu x %zu)", nseq, ncol);
+    return AXCON_OK;
+}
+
+static int check_weights(const double *w, size_t n, const char *what, axcon_error_t *err)
+{
+    if (w)
+        for (size_t k = 0; k < n; k++)
+            if (!(w[k] >= 0.0) || !isfinite(w[k]))
+                return axcon_error_set(err, AXCON_EINPUT, "%s %zu: invalid weight %g", what, k + 1, w[k]);
+    return AXCON_OK;
 }
 
 int axcon_pll_data_new(const uint8_t *codes, size_t nseq, size_t ncol, const double *w, axcon_pll_data_t **out,
                        axcon_error_t *err)
 {
     axcon_pll_data_t *d = NULL;
-    size_t *table = NULL, tsize = 1, nkeep = 0, cells;
-    int st = AXCON_OK;
+    size_t *gid = NULL, *first = NULL, nkeep = 0, cells;
+    int st;
     *out = NULL;
-    if (ncol < 2) return axcon_error_set(err, AXCON_EINPUT, "pseudo-likelihood needs at least 2 columns (got %zu)", ncol);
-    if (nseq == 0) return axcon_error_set(err, AXCON_EINPUT, "pseudo-likelihood needs at least one sequence");
-    if (ax_mul_ok(nseq, ncol, &cells) != 0 || ncol > (size_t)UINT32_MAX / BLK)
-        return axcon_error_set(err, AXCON_ERESOURCE, "alignment too large (%zu x %zu)", nseq, ncol);
+    if ((st = check_shape(nseq, ncol, &cells, err)) != AXCON_OK) return st;
     for (size_t k = 0; k < cells; k++)
         if (codes[k] >= Q)
             return axcon_error_set(err, AXCON_EINPUT, "sequence %zu, column %zu: state code %d out of range 0..20",
                                    k / ncol + 1, k % ncol + 1, codes[k]);
-    if (w)
-        for (size_t n = 0; n < nseq; n++)
-            if (!(w[n] >= 0.0) || !isfinite(w[n]))
-                return axcon_error_set(err, AXCON_EINPUT, "sequence %zu: invalid weight %g", n + 1, w[n]);
-
-    d = ax_alloc(1, sizeof *d, 1, "pll data", err);
-    if (!d) return err ? err->status : AXCON_ENOMEM;
-    d->L = ncol;
-    while (tsize < 2 * nseq) tsize <<= 1;
-    table = ax_alloc(tsize, sizeof *table, 0, "pll hash table", err);
-    d->codes = ax_alloc(cells, 1, 0, "pll codes", err);
-    d->w = ax_alloc(nseq, sizeof *d->w, 0, "pll weights", err);
-    if (!table || !d->codes || !d->w) goto fail_nomem;
-    for (size_t t = 0; t < tsize; t++) table[t] = SIZE_MAX;
-
-    for (size_t n = 0; n < nseq; n++) {
-        double wn = w ? w[n] : 1.0;
-        if (!(wn > 0.0)) continue;
-        const uint8_t *r = codes + n * ncol;
-        size_t t = (size_t)row_hash(r, ncol) & (tsize - 1);
-        while (table[t] != SIZE_MAX && memcmp(d->codes + table[t] * ncol, r, ncol) != 0) t = (t + 1) & (tsize - 1);
-        if (table[t] == SIZE_MAX) {
-            table[t] = nkeep;
-            memcpy(d->codes + nkeep * ncol, r, ncol);
-            d->w[nkeep++] = wn;
-        } else {
-            d->w[table[t]] += wn;
-        }
+    if ((st = check_weights(w, nseq, "sequence", err)) != AXCON_OK) return st;
+    if (!(gid = ax_alloc(nseq, sizeof *gid, 0, "pll row groups", err)) ||
+        !(first = ax_alloc(nseq, sizeof *first, 0, "pll first rows", err))) {
+        st = AXCON_ENOMEM;
+        goto done;
     }
-    free(table);
-    table = NULL;
+    if ((st = ax_row_groups(codes, nseq, ncol, w, gid, first, &nkeep, err)) != AXCON_OK) goto done;
     if (nkeep == 0) {
         st = axcon_error_set(err, AXCON_EINPUT, "no sequence with a positive weight");
-        goto fail;
+        goto done;
     }
-    d->n = nkeep;
-    d->wsum = 0.0;
-    for (size_t n = 0; n < nkeep; n++) d->wsum += d->w[n];
-    d->off = ax_alloc(nkeep * ncol, sizeof *d->off, 0, "pll offsets", err);
-    if (!d->off) goto fail_nomem;
-    for (size_t n = 0; n < nkeep; n++)
-        for (size_t j = 0; j < ncol; j++)
-            d->off[n * ncol + j] = (uint32_t)((j * Q + d->codes[n * ncol + j]) * QP);
+    if (!(d = data_alloc(ncol, nkeep, err))) {
+        st = AXCON_ENOMEM;
+        goto done;
+    }
+    for (size_t u = 0; u < nkeep; u++) memcpy(d->codes + u * ncol, codes + first[u] * ncol, ncol);
+    for (size_t n = 0; n < nseq; n++)
+        if (gid[n] != SIZE_MAX) d->w[gid[n]] += w ? w[n] : 1.0;
+    data_finish(d);
+    *out = d;
+done:
+    free(gid);
+    free(first);
+    return st;
+}
+
+int axcon_pll_data_from_prep(const axcon_prep_t *p, const double *wrow, axcon_pll_data_t **out, axcon_error_t *err)
+{
+    *out = NULL;
+    if (!p) return axcon_error_set(err, AXCON_EUSAGE, "pll data: no prepared alignment");
+    const size_t nu = axcon_prep_ndistinct(p), L = axcon_prep_ncol(p);
+    const uint8_t *rows = axcon_prep_rows(p);
+    size_t cells, nkeep = 0;
+    int st;
+    if (!wrow) wrow = axcon_prep_row_weights(p);
+    if ((st = check_shape(nu, L, &cells, err)) != AXCON_OK) return st;
+    if ((st = check_weights(wrow, nu, "distinct row", err)) != AXCON_OK) return st;
+    for (size_t u = 0; u < nu; u++) nkeep += wrow[u] > 0.0;
+    if (nkeep == 0) return axcon_error_set(err, AXCON_EINPUT, "no sequence with a positive weight");
+    axcon_pll_data_t *d = data_alloc(L, nkeep, err);
+    if (!d) return AXCON_ENOMEM;
+    for (size_t u = 0, k = 0; u < nu; u++) /* the rows are distinct already */
+        if (wrow[u] > 0.0) {
+            memcpy(d->codes + k * L, rows + u * L, L);
+            d->w[k++] = wrow[u];
+        }
+    data_finish(d);
     *out = d;
     return AXCON_OK;
+}
 
-fail_nomem:
-    st = AXCON_ENOMEM;
-fail:
-    free(table);
-    axcon_pll_data_free(d);
-    return st;
+double ax_pll_data_bytes(size_t L, size_t N, size_t ndistinct, int threads)
+{
+    double Lf = (double)L, nu = (double)ndistinct;
+    return nu * Lf * 5.0 + 8.0 * nu + 16.0 * (double)N + 16.0 * Lf * 21.0 +
+           (threads < 1 ? 1 : threads) * 2.0 * Lf * 21.0 * 24.0 * 4.0;
 }
 
 void axcon_pll_data_free(axcon_pll_data_t *d)

@@ -1,8 +1,8 @@
 /* pll_internal.h - library-internal entry points of the pseudo-likelihood kernel (not installed).
  *
  * Owns: the symmetric-layout evaluation with an L2 penalty on the couplings folded into the
- * kernel's final pass (one pass over the coupling vector fewer per evaluation for -m plm), and
- * the evaluation with a per-row hook that adds couplings computed on the fly (-m attn). */
+ * kernel's final pass (one pass over the coupling vector fewer per evaluation for -m plm), the
+ * memory of a data object, and the evaluation with a per-row hook that adds couplings computed on the fly (-m attn). */
 #ifndef AXCON_MODEL_PLL_INTERNAL_H
 #define AXCON_MODEL_PLL_INTERNAL_H
 
@@ -13,6 +13,11 @@
  * penalty: the caller adds lambda_j * *jsq. */
 int ax_pll_eval_sym_l2(const axcon_pll_data_t *d, const float *h, const float *Jc, double lambda_j, double *f,
                        double *jsq, float *gh, float *gJc, float *work, axcon_error_t *err);
+
+/* Bytes of a data object of `ndistinct` rows and its evaluation scratch with `threads`
+ * threads (codes, 32-bit gather offsets, weights, the grouping while it is built, per-thread
+ * scratch of 2 L x 21 x 24 floats, per-position sums), for the models' estimates. */
+double ax_pll_data_bytes(size_t L, size_t N, size_t ndistinct, int threads);
 
 /* Expanded rows: the kernel lays out the couplings seen by conditional i as
  * E[j*AX_PLL_BLK + b*AX_PLL_QP + a] = J_ij(a, b) (21 states padded to 24, block j = i zero). */

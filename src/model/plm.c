@@ -98,32 +98,42 @@ static void plm_score_matrix(const float *J, size_t L, double *S)
         for (size_t j = 0; j < i; j++) S[i * L + j] = S[j * L + i];
 }
 
-int axcon_plm_scores_codes(const uint8_t *codes, size_t nseq, size_t ncol, const double *w,
-                           const axcon_predict_opts_t *o, double *S, axcon_error_t *err)
+void axcon_plm_opts_init(axcon_plm_opts_t *o)
 {
-    axcon_pll_data_t *d = NULL;
+    o->lambda_h = AXCON_PLM_DEFAULT_LAMBDA_H;
+    o->lambda_j = AXCON_PLM_DEFAULT_LAMBDA_J;
+    o->max_iter = AXCON_PLM_DEFAULT_MAX_ITER;
+    o->tol = AXCON_PLM_DEFAULT_TOL;
+}
+
+static int check_opts(const axcon_plm_opts_t *o, axcon_error_t *err)
+{
+    if (!o) return axcon_error_set(err, AXCON_EUSAGE, "plm: no options");
+    if (!(o->lambda_h >= 0.0) || !(o->lambda_j >= 0.0) || !isfinite(o->lambda_h) || !isfinite(o->lambda_j))
+        return axcon_error_set(err, AXCON_EUSAGE, "plm: regularisation strengths must be finite and >= 0 (got %g, %g)",
+                               o->lambda_h, o->lambda_j);
+    return AXCON_OK;
+}
+
+/* History pairs of the optimiser for nx floats under PLM_VEC_BUDGET. */
+static int hist_pairs(double nx)
+{
+    double vec = nx * sizeof(float);
+    int m = PLM_M_MAX;
+    while (m > PLM_M_MIN && (2.0 * m + 3.0) * vec > PLM_VEC_BUDGET) m--;
+    return m;
+}
+
+static int plm_fit(const axcon_pll_data_t *d, const axcon_plm_opts_t *o, double *S, axcon_error_t *err)
+{
     float *x = NULL;
     double *f1 = NULL;
     int st;
-    const size_t L = ncol;
-
-    if (!(o->plm_lambda_h >= 0.0) || !(o->plm_lambda_j >= 0.0) || !isfinite(o->plm_lambda_h) ||
-        !isfinite(o->plm_lambda_j))
-        return axcon_error_set(err, AXCON_EUSAGE, "plm: regularisation strengths must be finite and >= 0 (got %g, %g)",
-                               o->plm_lambda_h, o->plm_lambda_j);
-    if (L < 2) {
-        if (L == 1) S[0] = 0.0;
-        return AXCON_OK;
-    }
-    st = axcon_pll_data_new(codes, nseq, ncol, w, &d, err);
-    if (st != AXCON_OK) return st;
-
+    const size_t L = axcon_pll_ncol(d);
     const size_t nh = L * Q, nj = axcon_pll_nsym(L);
     size_t nx;
-    if (nj == 0 || nj > SIZE_MAX - nh) {
-        st = axcon_error_set(err, AXCON_ERESOURCE, "plm: %zu columns are too many for the coupling tensor", L);
-        goto out;
-    }
+    if (nj == 0 || nj > SIZE_MAX - nh)
+        return axcon_error_set(err, AXCON_ERESOURCE, "plm: %zu columns are too many for the coupling tensor", L);
     nx = nh + nj;
     x = ax_vec_alloc(nx, 1, "plm parameters", err);
     f1 = ax_alloc(nh, sizeof *f1, 0, "plm frequencies", err);
@@ -136,22 +146,17 @@ int axcon_plm_scores_codes(const uint8_t *codes, size_t nseq, size_t ncol, const
     axcon_pll_freq1(d, Q / (wsum + Q), f1);
     for (size_t i = 0; i < L; i++)
         for (int a = 0; a < Q; a++) x[i * Q + a] = a == GAP ? 0.0f : (float)(log(f1[i * Q + a]) - log(f1[i * Q + GAP]));
-    plm_ctx_t c = {.d = d, .L = L, .nh = nh, .nj = nj, .lambda_h = o->plm_lambda_h,
-                   .lambda_j = o->plm_lambda_j * (double)(L - 1)};
+    plm_ctx_t c = {.d = d, .L = L, .nh = nh, .nj = nj, .lambda_h = o->lambda_h,
+                   .lambda_j = o->lambda_j * (double)(L - 1)};
     free(f1);
     f1 = NULL;
 
     ax_lbfgs_opts_t lo;
     ax_lbfgs_opts_init(&lo);
-    lo.max_iter = o->plm_max_iter > 0 ? o->plm_max_iter : AXCON_PLM_DEFAULT_MAX_ITER;
-    lo.ftol = o->plm_tol > 0.0 ? o->plm_tol : AXCON_PLM_DEFAULT_TOL;
+    lo.max_iter = o->max_iter > 0 ? o->max_iter : AXCON_PLM_DEFAULT_MAX_ITER;
+    lo.ftol = o->tol > 0.0 ? o->tol : AXCON_PLM_DEFAULT_TOL;
     lo.window = 5;
-    {
-        double vec = (double)nx * sizeof(float);
-        int m = PLM_M_MAX;
-        while (m > PLM_M_MIN && (2.0 * m + 3.0) * vec > PLM_VEC_BUDGET) m--;
-        lo.m = m;
-    }
+    lo.m = hist_pairs((double)nx);
     axcon_info("plm: %zu columns, %zu distinct sequences, Neff %.1f, %zu parameters, lambda_J %.3g, L-BFGS m=%d "
                "(%.2f GB of optimiser vectors)",
                L, axcon_pll_nrows(d), wsum, nx, c.lambda_j, lo.m, (2.0 * lo.m + 3.0) * (double)nx * sizeof(float) / 1e9);
@@ -165,13 +170,53 @@ int axcon_plm_scores_codes(const uint8_t *codes, size_t nseq, size_t ncol, const
 out:
     free(x);
     free(f1);
+    return st;
+}
+
+int axcon_plm_scores(const axcon_prep_t *p, const axcon_plm_opts_t *o, double *S, axcon_error_t *err)
+{
+    axcon_pll_data_t *d = NULL;
+    int st;
+    if ((st = check_opts(o, err)) != AXCON_OK) return st;
+    if (!p || !S) return axcon_error_set(err, AXCON_EUSAGE, "plm: NULL argument");
+    if (axcon_prep_ncol(p) < 2) {
+        S[0] = 0.0;
+        return AXCON_OK;
+    }
+    if ((st = axcon_pll_data_from_prep(p, NULL, &d, err)) == AXCON_OK) st = plm_fit(d, o, S, err);
     axcon_pll_data_free(d);
     return st;
 }
 
-int axcon_plm_scores(const axcon_msa_t *msa, const double *w, double neff, const axcon_predict_opts_t *o, double *S,
-                     axcon_error_t *err)
+int axcon_plm_scores_codes(const uint8_t *codes, size_t nseq, size_t ncol, const double *w,
+                           const axcon_plm_opts_t *o, double *S, axcon_error_t *err)
 {
-    (void)neff;
-    return axcon_plm_scores_codes(axcon_msa_data(msa), axcon_msa_nseq(msa), axcon_msa_ncol(msa), w, o, S, err);
+    axcon_pll_data_t *d = NULL;
+    int st;
+    if ((st = check_opts(o, err)) != AXCON_OK) return st;
+    if (ncol < 2) {
+        if (ncol == 1) S[0] = 0.0;
+        return AXCON_OK;
+    }
+    if ((st = axcon_pll_data_new(codes, nseq, ncol, w, &d, err)) == AXCON_OK) st = plm_fit(d, o, S, err);
+    axcon_pll_data_free(d);
+    return st;
+}
+
+/* Memory: x, gradient, direction and the history pairs of nx = 21 L + 441 L(L-1)/2 floats
+ * (the kernel's work vector is the optimiser's idle slot), plus the kernel's data. Time: each
+ * evaluation visits every (distinct sequence, i, j) with 21-state blocks; fitted on bench
+ * families (1 thread): 1.8e-10 s per (sequence, i, j, state), 8e-9 s per coupling float
+ * (optimiser vector passes), about 1.15 evaluations per iteration. */
+void axcon_plm_estimate(size_t L, size_t N, size_t ndistinct, const axcon_plm_opts_t *o, int threads, double *bytes,
+                        double *seconds)
+{
+    double Lf = (double)L, nu = (double)ndistinct;
+    double nx = 21.0 * Lf + 441.0 * Lf * (Lf - 1.0) / 2.0;
+    int m = hist_pairs(nx);
+    if (threads < 1) threads = 1;
+    if (bytes) *bytes = 4.0 * nx * (2.0 * m + 3.0) + ax_pll_data_bytes(L, N, ndistinct, threads);
+    int iters = o && o->max_iter > 0 ? o->max_iter : AXCON_PLM_DEFAULT_MAX_ITER;
+    double evals = 1.15 * iters + 2.0;
+    if (seconds) *seconds = evals * (1.8e-10 * nu * Lf * Lf * 21.0 + 8e-9 * nx) / threads;
 }

@@ -30,28 +30,7 @@ struct axcon_cmap {
 /* ------------------------------------------------------------------------------------------
  * APC */
 
-void axcon_apc(double *S, size_t n)
-{
-    if (!S || n == 0) return;
-    for (size_t i = 0; i < n; i++) S[i * n + i] = 0.0;
-    if (n < 3) return; /* with two columns the correction would zero the only pair */
-    double *mean = calloc(n, sizeof *mean);
-    if (!mean) return; /* n doubles: cannot realistically fail after an n x n matrix exists */
-    double total = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double s = 0.0;
-        for (size_t j = 0; j < n; j++) s += S[i * n + j]; /* diagonal is 0 */
-        mean[i] = s / (double)(n - 1);
-        total += s;
-    }
-    total /= (double)n * (double)(n - 1);
-    if (total != 0.0 && isfinite(total)) {
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++)
-                if (i != j) S[i * n + j] -= mean[i] * mean[j] / total;
-    }
-    free(mean);
-}
+void axcon_apc(double *S, size_t n) { ax_apc(S, n); }
 
 /* ------------------------------------------------------------------------------------------
  * Calibration

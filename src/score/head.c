@@ -30,23 +30,18 @@ static const double g_coef[AXCON_HEAD_NFEAT] = {0.32423, 0.298767, -0.156898, 0.
 static const double g_intercept = -2.10574;
 static const double g_alpha = 0.3; /* weight of z_F added to the z-scored logit (CV above) */
 
-int axcon_head_column_stats(const axcon_msa_t *msa, const double *w, double *gap, double *ent, axcon_error_t *err)
+int axcon_head_column_stats(const axcon_prep_t *p, double *gap, double *ent, axcon_error_t *err)
 {
-    if (!msa || !w || !gap || !ent) return axcon_error_set(err, AXCON_EUSAGE, "head: NULL argument");
-    size_t N = axcon_msa_nseq(msa), L = axcon_msa_ncol(msa);
-    const uint8_t *x = axcon_msa_data(msa);
-    double wsum = 0.0;
-    for (size_t n = 0; n < N; n++) wsum += w[n];
-    if (!(wsum > 0.0) || !isfinite(wsum)) return axcon_error_set(err, AXCON_EINPUT, "head: sequence weights sum to %g", wsum);
+    if (!p || !gap || !ent) return axcon_error_set(err, AXCON_EUSAGE, "head: NULL argument");
+    const size_t L = axcon_prep_ncol(p);
+    const double *f = axcon_prep_freq(p);
     for (size_t i = 0; i < L; i++) {
-        double cnt[AXCON_Q] = {0};
-        for (size_t n = 0; n < N; n++) cnt[x[n * L + i] < AXCON_Q ? x[n * L + i] : AXCON_GAP] += w[n];
         double h = 0.0;
         for (int a = 0; a < AXCON_Q; a++) {
-            double p = cnt[a] / wsum;
-            if (p > 0.0) h -= p * log(p);
+            double q = f[i * AXCON_Q + a];
+            if (q > 0.0) h -= q * log(q);
         }
-        gap[i] = cnt[AXCON_GAP] / wsum;
+        gap[i] = f[i * AXCON_Q + AXCON_GAP];
         ent[i] = h;
     }
     return AXCON_OK;

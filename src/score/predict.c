@@ -1,7 +1,9 @@
-/* predict.c - owns the pipeline order (weights -> model raw scores -> APC -> optional
- * post-processing -> ranked, calibrated contact map), the method names and every model
- * option's default (see axcon/predict.h).
- * The default method is attn. */
+/* predict.c - owns the pipeline order (prepared alignment -> model raw scores -> APC ->
+ * optional post-processing -> ranked, calibrated contact map), the method names, the mapping
+ * of the pipeline options onto each model's own options (whose defaults live in the model
+ * headers), the one mean-field run per prediction that -m attn shares between its warm start
+ * and the contact head, and the resource estimate that sums the models' own estimates (see
+ * axcon/predict.h). The default method is attn. */
 #include "axcon/predict.h"
 
 #include <math.h>
@@ -9,7 +11,9 @@
 #include <string.h>
 
 #include "axcon/log.h"
+#include "axcon/prep.h"
 #include "axcon/weights.h"
+#include "core/rows.h"
 #include "core/util.h"
 
 #include "axcon/attn.h"
@@ -41,13 +45,11 @@ void axcon_predict_opts_init(axcon_predict_opts_t *o)
     o->id_threshold = AXCON_DEFAULT_ID_THRESHOLD;
     o->min_sep = 6;
     o->apc = 1;
-    /* 0.7, not the textbook 0.5: on the 51 shared families 0.6-0.8 all beat 0.5 (long-range
-     * top-L/5 0.442 at 0.7 against 0.415 at 0.5), a broad optimum rather than a tuned point */
-    o->mf_pseudocount = 0.7;
+    o->mf_pseudocount = AXCON_MF_DEFAULT_PSEUDOCOUNT; /* axcon/mf.h says why 0.7 */
     o->mf_sharpen = 0; /* METHOD.md: sharpening did not raise the mean across families */
     o->mf_tau = 1.0;
-    o->plm_lambda_h = 0.01;
-    o->plm_lambda_j = 0.2;
+    o->plm_lambda_h = AXCON_PLM_DEFAULT_LAMBDA_H;
+    o->plm_lambda_j = AXCON_PLM_DEFAULT_LAMBDA_J;
     o->plm_max_iter = 0; /* 0 = the model's own default (plm.h) */
     o->plm_tol = 0.0;    /* 0 = the model's own default */
     o->attn_heads = 0;   /* 0 = the model's own defaults (attn.h) */
@@ -90,13 +92,68 @@ static size_t first_nonfinite(const double *S, size_t n)
     return n * n;
 }
 
-static int run_model(const axcon_msa_t *msa, const double *w, double neff, const axcon_predict_opts_t *o, double *S,
+static void plm_opts(const axcon_predict_opts_t *o, axcon_plm_opts_t *po)
+{
+    axcon_plm_opts_init(po);
+    po->lambda_h = o->plm_lambda_h;
+    po->lambda_j = o->plm_lambda_j;
+    if (o->plm_max_iter > 0) po->max_iter = o->plm_max_iter;
+    if (o->plm_tol > 0.0) po->tol = o->plm_tol;
+}
+
+static void attn_opts(const axcon_predict_opts_t *o, axcon_attn_opts_t *ao)
+{
+    axcon_attn_opts_init(ao);
+    if (o->attn_heads > 0) ao->heads = o->attn_heads;
+    if (o->attn_dim > 0) ao->dim = o->attn_dim;
+    if (o->attn_lambda > 0) ao->lambda = o->attn_lambda;
+    if (o->attn_max_iter > 0) ao->max_iter = o->attn_max_iter;
+    if (o->attn_tol > 0) ao->tol = o->attn_tol;
+    if (ao->min_iter > ao->max_iter) ao->min_iter = ao->max_iter;
+    ao->maps_cb = o->attn_maps;
+    ao->maps_ctx = o->attn_maps_ctx;
+}
+
+/* The model's raw scores into S. For attn, *mfapc receives the APC-corrected mean-field map
+ * (allocated here) that seeded its warm start, for the contact head to reuse. */
+static int run_model(const axcon_prep_t *p, const axcon_predict_opts_t *o, double *S, double **mfapc,
                      axcon_error_t *err)
 {
     switch (o->method) {
-    case AXCON_METHOD_MF: return axcon_mf_scores(msa, w, neff, o, S, err);
-    case AXCON_METHOD_PLM: return axcon_plm_scores(msa, w, neff, o, S, err);
-    case AXCON_METHOD_ATTN: return axcon_attn_scores(msa, w, neff, o, S, err);
+    case AXCON_METHOD_MF: return axcon_mf_scores(p, o->mf_pseudocount, AXCON_MF_AUTO, S, err);
+    case AXCON_METHOD_PLM: {
+        axcon_plm_opts_t po;
+        plm_opts(o, &po);
+        return axcon_plm_scores(p, &po, S, err);
+    }
+    case AXCON_METHOD_ATTN: {
+        const axcon_msa_t *msa = axcon_prep_msa(p);
+        const size_t L = axcon_prep_ncol(p);
+        axcon_attn_opts_t ao;
+        int *pos = NULL, rc;
+        double *M = ax_alloc(L * L, sizeof *M, 0, "mean-field scores", err);
+        if (!M) return AXCON_ENOMEM;
+        attn_opts(o, &ao);
+        if (ao.maps_cb) {
+            if (!(pos = ax_alloc(L, sizeof *pos, 0, "attn: query positions", err))) {
+                free(M);
+                return AXCON_ENOMEM;
+            }
+            for (size_t c = 0; c < L; c++) pos[c] = axcon_msa_col_pos(msa, c);
+            ao.maps_pos = pos;
+        }
+        if ((rc = axcon_mf_scores(p, o->mf_pseudocount, AXCON_MF_AUTO, M, err)) == AXCON_OK) {
+            axcon_apc(M, L);
+            rc = axcon_attn_scores(p, &ao, M, S, err);
+        }
+        free(pos);
+        if (rc != AXCON_OK) {
+            free(M);
+            return rc;
+        }
+        *mfapc = M;
+        return AXCON_OK;
+    }
     }
     return axcon_error_set(err, AXCON_EUSAGE, "unknown method %d", (int)o->method);
 }
@@ -132,30 +189,25 @@ static int check_informative(const axcon_msa_t *msa, int *novar, axcon_error_t *
     return AXCON_OK;
 }
 
-/* The contact head (axcon/head.h) over the APC scores S of attn, in place: mean-field scores
- * (APC) and column statistics are its other inputs. */
-static int apply_head(const axcon_msa_t *msa, const double *w, double neff, const axcon_predict_opts_t *o, double *S,
-                      axcon_error_t *err)
+/* The contact head (axcon/head.h) over the APC scores S of attn, in place: the mean-field
+ * map M (APC-corrected, the one that seeded attn) and the column statistics are its other
+ * inputs. */
+static int apply_head(const axcon_prep_t *p, const double *M, double *S, axcon_error_t *err)
 {
-    size_t L = axcon_msa_ncol(msa), LL = L * L;
+    size_t L = axcon_prep_ncol(p), LL = L * L;
     int rc = AXCON_OK;
-    double *M = NULL, *H = NULL, *gap = NULL, *ent = NULL;
-    if (!(M = ax_alloc(LL, sizeof *M, 1, "head: mean-field scores", err)) ||
-        !(H = ax_alloc(LL, sizeof *H, 0, "head: scores", err)) ||
+    double *H = NULL, *gap = NULL, *ent = NULL;
+    if (!(H = ax_alloc(LL, sizeof *H, 0, "head: scores", err)) ||
         !(gap = ax_alloc(L, sizeof *gap, 0, "head: column gaps", err)) ||
         !(ent = ax_alloc(L, sizeof *ent, 0, "head: column entropies", err))) {
         rc = AXCON_ENOMEM;
         goto done;
     }
-    if ((rc = axcon_mf_scores(msa, w, neff, o, M, err)) != AXCON_OK) goto done;
-    for (size_t i = 0; i < L; i++) M[i * L + i] = 0.0;
-    axcon_apc(M, L);
-    if ((rc = axcon_head_column_stats(msa, w, gap, ent, err)) != AXCON_OK) goto done;
+    if ((rc = axcon_head_column_stats(p, gap, ent, err)) != AXCON_OK) goto done;
     if ((rc = axcon_head_scores(L, S, M, gap, ent, H, err)) != AXCON_OK) goto done;
     memcpy(S, H, LL * sizeof *S);
     axcon_info("contact head applied (attn + mean-field features)");
 done:
-    free(M);
     free(H);
     free(gap);
     free(ent);
@@ -165,7 +217,8 @@ done:
 int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_cmap_t **out, axcon_error_t *err)
 {
     int status = AXCON_OK;
-    double *w = NULL, *S = NULL, *raw = NULL;
+    double *S = NULL, *raw = NULL, *M = NULL;
+    axcon_prep_t *prep = NULL;
     axcon_cmap_t *cm = NULL;
     axcon_predict_opts_t defaults;
     *out = NULL;
@@ -199,14 +252,14 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
     double neff = 0.0;
     size_t LL;
     if (ax_mul_ok(L, L, &LL) != 0) return axcon_error_set(err, AXCON_ENOMEM, "%zu columns: score matrix too large", L);
-    if (!(w = ax_alloc(N, sizeof *w, 0, "sequence weights", err))) { status = AXCON_ENOMEM; goto done; }
-    if ((status = axcon_weights_identity(msa, o->id_threshold, w, &neff, err)) != AXCON_OK) goto done;
+    if ((status = axcon_prep_new(msa, o->id_threshold, &prep, err)) != AXCON_OK) goto done;
+    neff = axcon_prep_neff(prep);
     axcon_info("%zu sequences, %zu columns, Neff %.1f (identity %.2f); method %s", N, L, neff, o->id_threshold, mname);
     if (neff / sqrt((double)L) < 1.0)
         axcon_warn("shallow alignment (Neff %.1f for %zu columns): contact predictions will be unreliable", neff, L);
 
     if (!(S = ax_alloc(LL, sizeof *S, 1, "score matrix", err))) { status = AXCON_ENOMEM; goto done; }
-    if (!novar && (status = run_model(msa, w, neff, o, S, err)) != AXCON_OK) goto done;
+    if (!novar && (status = run_model(prep, o, S, &M, err)) != AXCON_OK) goto done;
     size_t bad = first_nonfinite(S, L);
     if (bad < LL) {
         status = axcon_error_set(err, AXCON_EINTERNAL, "method %s produced a non-finite score at columns %zu,%zu",
@@ -219,7 +272,7 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
 
     if (o->apc) axcon_apc(S, L);
     if (o->method == AXCON_METHOD_ATTN && o->attn_head && o->apc && !novar &&
-        (status = apply_head(msa, w, neff, o, S, err)) != AXCON_OK)
+        (status = apply_head(prep, M, S, err)) != AXCON_OK)
         goto done;
     if (o->mf_sharpen > 0 && o->method == AXCON_METHOD_MF) {
         if ((status = axcon_mf_sharpen(S, L, o->mf_sharpen, o->mf_tau, err)) != AXCON_OK) goto done;
@@ -242,8 +295,74 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
     cm = NULL;
 done:
     axcon_cmap_free(cm);
-    free(w);
+    axcon_prep_free(prep);
     free(S);
     free(raw);
+    free(M);
     return status;
+}
+
+/* ---- resources: the sum of the models' own estimates (each next to its allocations) ---- */
+
+#define MB (1024.0 * 1024.0)
+
+/* Bytes every run pays: the program, OpenMP/BLAS runtime and the alignment itself (N x L
+ * codes plus the reader's buffers, about one more copy), the prepared alignment (distinct
+ * rows, weights, groups, frequencies) and the pipeline's two L x L score matrices plus the
+ * contact map's (score, raw, ranked). */
+static double base_bytes(size_t N, size_t L, size_t nu, int threads)
+{
+    double LL = (double)L * (double)L, Nf = (double)N, Lf = (double)L, nuf = (double)nu;
+    return 8.0 * MB + 0.5 * MB * threads             /* text, libraries, BLAS buffers, thread stacks */
+           + 2.0 * Nf * Lf                            /* alignment codes (+ reader's arena) */
+           + nuf * Lf + 24.0 * Nf + 24.0 * nuf + 8.0 * 21.0 * Lf /* prepared alignment */
+           + 8.0 * LL * 4.0                           /* S, raw copy, cmap S and raw matrices */
+           + 24.0 * LL / 2.0;                         /* ranked pairs */
+}
+
+int axcon_predict_estimate(const axcon_msa_t *msa, const axcon_predict_opts_t *o, int threads, axcon_estimate_t *est,
+                           axcon_error_t *err)
+{
+    axcon_predict_opts_t defaults;
+    memset(est, 0, sizeof *est);
+    if (!msa) return axcon_error_set(err, AXCON_EUSAGE, "estimate: no alignment");
+    if (!o) {
+        axcon_predict_opts_init(&defaults);
+        o = &defaults;
+    }
+    if (threads <= 0) threads = ax_max_threads();
+    size_t N = axcon_msa_nseq(msa), L = axcon_msa_ncol(msa), nu = N;
+    size_t *gid = ax_alloc(N ? N : 1, sizeof *gid, 0, "estimate: row groups", err);
+    if (!gid) return AXCON_ENOMEM;
+    int st = ax_row_groups(axcon_msa_data(msa), N, L, NULL, gid, NULL, &nu, err);
+    free(gid);
+    if (st != AXCON_OK) return st;
+    double b = 0.0, t = 0.0, mb = 0.0, mt = 0.0, LL = (double)L * (double)L;
+    switch (o->method) {
+    case AXCON_METHOD_MF: axcon_mf_estimate(L, N, nu, o->mf_pseudocount, threads, &b, &t); break;
+    case AXCON_METHOD_PLM: {
+        axcon_plm_opts_t po;
+        plm_opts(o, &po);
+        axcon_plm_estimate(L, N, nu, &po, threads, &b, &t);
+        break;
+    }
+    case AXCON_METHOD_ATTN: {
+        /* mean-field first (freed before the model is built), then attn with the kept seed map;
+         * the head's score and column arrays after training */
+        axcon_attn_opts_t ao;
+        attn_opts(o, &ao);
+        axcon_mf_estimate(L, N, nu, o->mf_pseudocount, threads, &mb, &mt);
+        axcon_attn_estimate(L, N, nu, &ao, threads, &b, &t);
+        if (mb > b) b = mb;
+        b += 8.0 * LL + (o->attn_head ? 8.0 * LL : 0.0);
+        t += mt;
+        break;
+    }
+    default: return axcon_error_set(err, AXCON_EUSAGE, "unknown method %d", (int)o->method);
+    }
+    est->model_bytes = b;
+    /* sequence weights: the SIMD identity kernel over distinct pairs */
+    est->seconds = t + 1e-11 * (double)nu * (double)nu * (double)L / threads;
+    est->bytes = base_bytes(N, L, nu, threads) + est->model_bytes;
+    return AXCON_OK;
 }

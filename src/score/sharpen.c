@@ -1,14 +1,13 @@
 /* sharpen.c - owns the score post-processing of docs/METHOD.md "Sharpening by attention"
- * (declared in axcon/mf.h): z-scoring, the row softmax with temperature, symmetrisation and
+ * (declared in axcon/contacts.h): z-scoring, the row softmax with temperature, symmetrisation and
  * APC, stacked passes, and the diagonal context term. Serial sums in a fixed order, so the
  * result does not depend on the thread count. */
-#include "axcon/mf.h"
+#include "axcon/contacts.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "axcon/contacts.h"
 #include "core/util.h"
 
 /* Replace the off-diagonal entries by their z-scores (diagonal set to 0). */

@@ -1,7 +1,7 @@
 /* weights.c - stage 2: identity-threshold sequence weights and Neff (see axcon/weights.h).
  *
- * Owns: collapsing exact duplicate rows (hash + compare, each unique row carries its
- * multiplicity), packing the unique rows to a padded stride, the blocked triangular
+ * Owns: the weights of distinct rows given their multiplicities (duplicates are grouped by
+ * the project's one row hash, core/rows.h), packing the distinct rows to a padded stride, the blocked triangular
  * all-pairs comparison (SIMD kernel in weights_kern.h: AVX2 or SSE2 chosen at run time,
  * plain C elsewhere), and turning the integer neighbour counts into weights.
  *
@@ -19,6 +19,7 @@
 #endif
 
 #include "axcon/log.h"
+#include "core/rows.h"
 #include "core/util.h"
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(AXCON_NO_SIMD)
@@ -92,21 +93,6 @@ static void tile_scalar(const uint8_t *rows, size_t stride, uint32_t tt, const u
 #define KNVMAX 16
 #define KCHUNK 16
 #include "weights/weights_kern.h"
-#undef KSUF
-#undef KATTR
-#undef KVEC
-#undef KW
-#undef KLOAD
-#undef KCMPEQ
-#undef KADD
-#undef KSUB
-#undef KZERO
-#undef KSAD
-#undef KSL64
-#undef KOR
-#undef KHSUM64
-#undef KNVMAX
-#undef KCHUNK
 
 /* ---- AVX2 (selected at run time with __builtin_cpu_supports) ---- */
 #define KSUF avx2
@@ -131,21 +117,6 @@ static inline __attribute__((target("avx2"), always_inline)) uint64_t axw_hsum64
     return (uint64_t)_mm_cvtsi128_si64(s);
 }
 #include "weights/weights_kern.h"
-#undef KSUF
-#undef KATTR
-#undef KVEC
-#undef KW
-#undef KLOAD
-#undef KCMPEQ
-#undef KADD
-#undef KSUB
-#undef KZERO
-#undef KSAD
-#undef KSL64
-#undef KOR
-#undef KHSUM64
-#undef KNVMAX
-#undef KCHUNK
 #endif /* AXW_X86 */
 
 /* Kernel for this call: the best the CPU supports, or AXCON_WEIGHTS_KERNEL=scalar|sse2|avx2
@@ -188,86 +159,132 @@ size_t axcon_weights_min_identical(size_t ncol, double threshold)
     return (size_t)x;
 }
 
-/* ---- duplicate rows ---- */
-typedef struct { uint64_t hash; size_t idx; } axw_key_t;
-
-static int axw_key_cmp(const void *pa, const void *pb)
+/* Neighbour counts of nu distinct rows: cnt[u] = mult[u] + the copies of every other
+ * distinct row with at least t identical columns. Row u is src + (idx ? idx[u] : u) * ncol. */
+static int axw_counts(const uint8_t *src, const size_t *idx, size_t nu, size_t ncol, const uint32_t *mult,
+                      double threshold, uint32_t *out, axcon_error_t *err)
 {
-    const axw_key_t *a = pa, *b = pb;
-    if (a->hash != b->hash) return a->hash < b->hash ? -1 : 1;
-    return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
+    int rc = AXCON_OK;
+    uint32_t *cnt = NULL;
+    uint8_t *packbuf = NULL;
+    const size_t t = axcon_weights_min_identical(ncol, threshold);
+    size_t stride = (ncol + AXW_ALIGN - 1) / AXW_ALIGN * AXW_ALIGN;
+    if (stride == 0) stride = AXW_ALIGN;
+    if (stride - ncol + t > UINT32_MAX || stride < ncol)
+        return axcon_error_set(err, AXCON_ERESOURCE, "sequence weights: %zu columns exceed the limit", ncol);
+    const uint32_t tt = (uint32_t)(stride - ncol + t); /* padding always matches */
 
-static uint64_t axw_hash_row(const uint8_t *p, size_t len)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)len;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t x;
-        memcpy(&x, p + i, 8);
-        h = (h ^ x) * 0xFF51AFD7ED558CCDULL;
-        h ^= h >> 32;
+    /* pack the distinct rows, padded to the stride, 64-byte aligned */
+    size_t packbytes;
+    if (ax_mul_ok(nu, stride, &packbytes) != 0 || packbytes > SIZE_MAX - 64)
+        return axcon_error_set(err, AXCON_ENOMEM, "sequence weights: size overflow (%zu x %zu)", nu, stride);
+    packbuf = ax_alloc(packbytes + 64, 1, 0, "sequence weights (packed rows)", err);
+    if (!packbuf) return AXCON_ENOMEM;
+    uint8_t *rows = packbuf + ((64 - ((uintptr_t)packbuf & 63)) & 63);
+    for (size_t u = 0; u < nu; u++) {
+        memcpy(rows + u * stride, src + (idx ? idx[u] : u) * ncol, ncol);
+        memset(rows + u * stride + ncol, AXW_PAD, stride - ncol);
     }
-    for (; i < len; i++) h = (h ^ p[i]) * 0x100000001B3ULL;
-    h ^= h >> 29;
-    h *= 0xC4CEB9FE1A85EC53ULL;
-    return h ^ (h >> 32);
-}
 
-/* uid[n] = index of row n's unique row (0..*nuniq-1, in order of first occurrence). */
-static int axw_unique_rows(const uint8_t *codes, size_t nseq, size_t ncol, size_t *uid, size_t *nuniq,
-                           axcon_error_t *err)
-{
-    axw_key_t *keys = ax_alloc(nseq, sizeof *keys, 0, "sequence weights (row hashes)", err);
-    size_t *rep = ax_alloc(nseq, sizeof *rep, 0, "sequence weights (duplicate rows)", err);
-    if (!keys || !rep) {
-        free(keys);
-        free(rep);
-        return err ? err->status : AXCON_ENOMEM;
-    }
-    for (size_t n = 0; n < nseq; n++) {
-        keys[n].hash = axw_hash_row(codes + n * ncol, ncol);
-        keys[n].idx = n;
-    }
-    qsort(keys, nseq, sizeof *keys, axw_key_cmp);
-    /* within a run of equal hashes (sorted by index) each row joins the first earlier row
-     * with equal content; runs of distinct rows with one hash are vanishingly rare */
-    for (size_t s = 0; s < nseq;) {
-        size_t e = s + 1;
-        while (e < nseq && keys[e].hash == keys[s].hash) e++;
-        for (size_t i = s; i < e; i++) {
-            size_t n = keys[i].idx;
-            rep[n] = n;
-            for (size_t j = s; j < i; j++) {
-                size_t m = keys[j].idx;
-                if (rep[m] == m && memcmp(codes + n * ncol, codes + m * ncol, ncol) == 0) {
-                    rep[n] = m;
-                    break;
-                }
+    /* all pairs u < v, tile by tile; thread k adds into its own count array */
+    int nth = ax_max_threads();
+    if (nth < 1) nth = 1;
+    size_t B = AXW_TILE_BYTES / stride;
+    B = B < 16 ? 16 : (B + 3) / 4 * 4;
+    const size_t nblk = (nu + B - 1) / B;
+    if ((size_t)nth > nblk) nth = (int)nblk;
+    if (nth < 1) nth = 1;
+    cnt = ax_alloc((size_t)nth * nu, sizeof *cnt, 1, "sequence weights (neighbour counts)", err);
+    if (!cnt) { rc = AXCON_ENOMEM; goto cleanup; }
+    const int kernel = axw_pick_kernel();
+    const axw_tile_fn tile = axw_tile_for(kernel);
+    axcon_debug("%zu distinct sequences, %zu columns, identity >= %zu/%zu, %s kernel, %d thread(s)", nu, ncol, t,
+                ncol, axw_kernel_names[kernel], nth);
+
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nth)
+#endif
+    {
+#ifdef _OPENMP
+        uint32_t *my = cnt + (size_t)omp_get_thread_num() * nu;
+#pragma omp for schedule(dynamic, 1)
+#else
+        uint32_t *my = cnt;
+#endif
+        for (size_t bi = 0; bi < nblk; bi++) {
+            const size_t n0 = bi * B, n1 = n0 + B < nu ? n0 + B : nu;
+            for (size_t bj = bi; bj < nblk; bj++) {
+                const size_t m0 = bj * B, m1 = m0 + B < nu ? m0 + B : nu;
+                tile(rows, stride, tt, mult, n0, n1, m0, m1, bi == bj, my);
             }
         }
-        s = e;
     }
-    size_t u = 0;
-    for (size_t n = 0; n < nseq; n++) uid[n] = rep[n] == n ? u++ : uid[rep[n]];
-    *nuniq = u;
-    free(keys);
-    free(rep);
+
+    /* own copies + neighbours' copies; counts are exact integers */
+    for (size_t u = 0; u < nu; u++) {
+        uint64_t c = mult[u];
+        for (int k = 0; k < nth; k++) c += cnt[(size_t)k * nu + u];
+        out[u] = (uint32_t)c; /* c <= total sequences <= UINT32_MAX (checked by the callers) */
+    }
+
+cleanup:
+    free(cnt);
+    free(packbuf);
+    return rc;
+}
+
+static int axw_check_threshold(double threshold, axcon_error_t *err)
+{
+    if (!(threshold > 0.0) || threshold >= 1.0 + 1e-9)
+        return axcon_error_set(err, AXCON_EUSAGE, "sequence weights: identity threshold must be in (0, 1], got %g",
+                               threshold);
     return AXCON_OK;
+}
+
+int axcon_weights_identity_distinct(const unsigned char *rows, size_t nrows, size_t ncol, const size_t *mult,
+                                    double threshold, double *wrow, axcon_error_t *err)
+{
+    int rc;
+    if ((rc = axw_check_threshold(threshold, err)) != AXCON_OK) return rc;
+    if (nrows == 0) return AXCON_OK;
+    if (!wrow || !mult || (!rows && ncol > 0))
+        return axcon_error_set(err, AXCON_EUSAGE, "sequence weights: null rows, multiplicities or weights array");
+    size_t total = 0;
+    for (size_t u = 0; u < nrows; u++) {
+        if (mult[u] == 0 || mult[u] > UINT32_MAX - total)
+            return axcon_error_set(err, mult[u] == 0 ? AXCON_EUSAGE : AXCON_ERESOURCE,
+                                   "sequence weights: multiplicity %zu of distinct row %zu %s", mult[u], u + 1,
+                                   mult[u] == 0 ? "is 0" : "exceeds the limit of 2^32 sequences");
+        total += mult[u];
+    }
+    if (ncol == 0) { /* no columns: every pair is identical */
+        for (size_t u = 0; u < nrows; u++) wrow[u] = 1.0 / (double)total;
+        return AXCON_OK;
+    }
+    uint32_t *m32 = ax_alloc(nrows, sizeof *m32, 0, "sequence weights (multiplicities)", err);
+    uint32_t *cnt = ax_alloc(nrows, sizeof *cnt, 0, "sequence weights (counts)", err);
+    if (!m32 || !cnt) {
+        rc = AXCON_ENOMEM;
+        goto done;
+    }
+    for (size_t u = 0; u < nrows; u++) m32[u] = (uint32_t)mult[u];
+    if ((rc = axw_counts(rows, NULL, nrows, ncol, m32, threshold, cnt, err)) != AXCON_OK) goto done;
+    for (size_t u = 0; u < nrows; u++) wrow[u] = 1.0 / (double)cnt[u];
+done:
+    free(m32);
+    free(cnt);
+    return rc;
 }
 
 int axcon_weights_identity_codes(const unsigned char *codes, size_t nseq, size_t ncol, double threshold, double *w,
                                  double *neff, axcon_error_t *err)
 {
     int rc = AXCON_OK;
-    size_t *uid = NULL;
+    size_t *uid = NULL, *first = NULL;
     uint32_t *mult = NULL, *cnt = NULL;
-    uint8_t *packbuf = NULL;
 
     if (neff) *neff = 0.0;
-    if (!(threshold > 0.0) || threshold >= 1.0 + 1e-9)
-        return axcon_error_set(err, AXCON_EUSAGE, "sequence weights: identity threshold must be in (0, 1], got %g",
-                               threshold);
+    if ((rc = axw_check_threshold(threshold, err)) != AXCON_OK) return rc;
     if (nseq == 0) return AXCON_OK;
     if (!w || (!codes && ncol > 0))
         return axcon_error_set(err, AXCON_EUSAGE, "sequence weights: null codes or weights array");
@@ -290,77 +307,19 @@ int axcon_weights_identity_codes(const unsigned char *codes, size_t nseq, size_t
                                    k / ncol + 1, k % ncol + 1, (unsigned)codes[k], AXCON_GAP);
     }
 
-    const size_t t = axcon_weights_min_identical(ncol, threshold);
-    size_t stride = (ncol + AXW_ALIGN - 1) / AXW_ALIGN * AXW_ALIGN;
-    if (stride == 0) stride = AXW_ALIGN;
-    if (stride - ncol + t > UINT32_MAX || stride < ncol)
-        return axcon_error_set(err, AXCON_ERESOURCE, "sequence weights: %zu columns exceed the limit", ncol);
-    const uint32_t tt = (uint32_t)(stride - ncol + t); /* padding always matches */
-
-    /* 1. collapse exact duplicates: unique row u stands for mult[u] identical rows */
+    /* collapse exact duplicates: distinct row u stands for mult[u] identical rows */
     uid = ax_alloc(nseq, sizeof *uid, 0, "sequence weights (row ids)", err);
-    if (!uid) { rc = AXCON_ENOMEM; goto cleanup; }
+    first = ax_alloc(nseq, sizeof *first, 0, "sequence weights (first rows)", err);
+    if (!uid || !first) { rc = AXCON_ENOMEM; goto cleanup; }
     size_t nu = 0;
-    if ((rc = axw_unique_rows(codes, nseq, ncol, uid, &nu, err)) != AXCON_OK) goto cleanup;
+    if ((rc = ax_row_groups(codes, nseq, ncol, NULL, uid, first, &nu, err)) != AXCON_OK) goto cleanup;
     mult = ax_alloc(nu, sizeof *mult, 1, "sequence weights (multiplicities)", err);
-    if (!mult) { rc = AXCON_ENOMEM; goto cleanup; }
+    cnt = ax_alloc(nu, sizeof *cnt, 0, "sequence weights (counts)", err);
+    if (!mult || !cnt) { rc = AXCON_ENOMEM; goto cleanup; }
+    for (size_t n = 0; n < nseq; n++) mult[uid[n]]++;
+    if ((rc = axw_counts(codes, first, nu, ncol, mult, threshold, cnt, err)) != AXCON_OK) goto cleanup;
 
-    /* 2. pack the unique rows, padded to the stride, 64-byte aligned */
-    size_t packbytes;
-    if (ax_mul_ok(nu, stride, &packbytes) != 0 || packbytes > SIZE_MAX - 64) {
-        rc = axcon_error_set(err, AXCON_ENOMEM, "sequence weights: size overflow (%zu x %zu)", nu, stride);
-        goto cleanup;
-    }
-    packbuf = ax_alloc(packbytes + 64, 1, 0, "sequence weights (packed rows)", err);
-    if (!packbuf) { rc = AXCON_ENOMEM; goto cleanup; }
-    uint8_t *rows = packbuf + ((64 - ((uintptr_t)packbuf & 63)) & 63);
-    for (size_t n = 0; n < nseq; n++) {
-        size_t u = uid[n];
-        if (mult[u]++ == 0) {
-            memcpy(rows + u * stride, codes + n * ncol, ncol);
-            memset(rows + u * stride + ncol, AXW_PAD, stride - ncol);
-        }
-    }
-
-    /* 3. all pairs u < v, tile by tile; thread k adds into its own count array */
-    int nth = ax_max_threads();
-    if (nth < 1) nth = 1;
-    size_t B = AXW_TILE_BYTES / stride;
-    B = B < 16 ? 16 : (B + 3) / 4 * 4;
-    const size_t nblk = (nu + B - 1) / B;
-    if ((size_t)nth > nblk) nth = (int)nblk;
-    cnt = ax_alloc((size_t)nth * nu, sizeof *cnt, 1, "sequence weights (neighbour counts)", err);
-    if (!cnt) { rc = AXCON_ENOMEM; goto cleanup; }
-    const int kernel = axw_pick_kernel();
-    const axw_tile_fn tile = axw_tile_for(kernel);
-    axcon_debug("%zu sequences (%zu unique), %zu columns, identity >= %zu/%zu, %s kernel, %d thread(s)", nseq, nu,
-                ncol, t, ncol, axw_kernel_names[kernel], nth);
-
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nth)
-#endif
-    {
-#ifdef _OPENMP
-        uint32_t *my = cnt + (size_t)omp_get_thread_num() * nu;
-#pragma omp for schedule(dynamic, 1)
-#else
-        uint32_t *my = cnt;
-#endif
-        for (size_t bi = 0; bi < nblk; bi++) {
-            const size_t n0 = bi * B, n1 = n0 + B < nu ? n0 + B : nu;
-            for (size_t bj = bi; bj < nblk; bj++) {
-                const size_t m0 = bj * B, m1 = m0 + B < nu ? m0 + B : nu;
-                tile(rows, stride, tt, mult, n0, n1, m0, m1, bi == bj, my);
-            }
-        }
-    }
-
-    /* 4. weights: 1 / (own copies + neighbours' copies); counts are exact integers */
-    for (size_t u = 0; u < nu; u++) {
-        uint64_t c = mult[u];
-        for (int k = 0; k < nth; k++) c += cnt[(size_t)k * nu + u];
-        cnt[u] = (uint32_t)c; /* c <= nseq <= UINT32_MAX */
-    }
+    /* weights: 1 / (own copies + neighbours' copies) */
     double sum = 0.0;
     for (size_t n = 0; n < nseq; n++) {
         w[n] = 1.0 / (double)cnt[uid[n]];
@@ -371,9 +330,9 @@ int axcon_weights_identity_codes(const unsigned char *codes, size_t nseq, size_t
 
 cleanup:
     free(uid);
+    free(first);
     free(mult);
     free(cnt);
-    free(packbuf);
     return rc;
 }
 

@@ -22,6 +22,7 @@
  *   KHSUM64(x)      sum of the 64-bit lanes as a uint64_t
  *   KNVMAX          largest vectors-per-row handled by the unrolled, 4-pair path
  *   KCHUNK          vectors per early-out chunk on the generic path (<= 255)
+ * and this file undefines them all at its end.
  */
 
 #define KCAT_(a, b) a##_##b
@@ -180,3 +181,19 @@ static KATTR void KNAME(tile)(const uint8_t *rows, size_t stride, uint32_t tt, c
 #undef KNAME
 #undef KCAT
 #undef KCAT_
+/* the including file's macros, so the next instantiation starts clean */
+#undef KSUF
+#undef KATTR
+#undef KVEC
+#undef KW
+#undef KLOAD
+#undef KCMPEQ
+#undef KADD
+#undef KSUB
+#undef KZERO
+#undef KSAD
+#undef KSL64
+#undef KOR
+#undef KHSUM64
+#undef KNVMAX
+#undef KCHUNK
