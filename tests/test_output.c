@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "axcon/contacts.h"
 #include "axcon/log.h"
 #include "axcon/msa.h"
+#include "axcon/npz.h"
 #include "axcon/output.h"
 #include "testutil.h"
 
@@ -303,6 +305,91 @@ static void test_write_error(void)
     done_map(cm);
 }
 
+/* ---- npz: parse the archive back by the ZIP and .npy layouts (independent of the writer) */
+
+static unsigned rd16(const unsigned char *p) { return p[0] | (unsigned)p[1] << 8; }
+static unsigned long rd32(const unsigned char *p)
+{
+    return p[0] | (unsigned long)p[1] << 8 | (unsigned long)p[2] << 16 | (unsigned long)p[3] << 24;
+}
+
+/* Member `name` of the archive buf: its .npy header dict into hdr, data pointer and size. */
+static int npz_member(const unsigned char *buf, size_t len, const char *name, char *hdr, size_t hcap,
+                      const unsigned char **data, size_t *dlen)
+{
+    if (len < 22 || rd32(buf + len - 22) != 0x06054b50UL) return -1;
+    const unsigned char *e = buf + len - 22;
+    size_t n = rd16(e + 10), cd = rd32(e + 16), cdsize = rd32(e + 12);
+    if (cd + cdsize != len - 22) return -1;
+    const unsigned char *c = buf + cd;
+    for (size_t k = 0; k < n; k++) {
+        if (rd32(c) != 0x02014b50UL) return -1;
+        size_t nl = rd16(c + 28), off = rd32(c + 42), size = rd32(c + 24);
+        unsigned long crc = rd32(c + 16);
+        if (nl == strlen(name) + 4 && !memcmp(c + 46, name, strlen(name)) && !memcmp(c + 46 + strlen(name), ".npy", 4)) {
+            const unsigned char *l = buf + off;
+            if (rd32(l) != 0x04034b50UL || rd16(l + 8) != 0 || rd32(l + 18) != size || rd16(l + 26) != nl) return -1;
+            const unsigned char *m = l + 30 + nl + rd16(l + 28);
+            if (crc32(crc32(0L, Z_NULL, 0), m, (uInt)size) != crc) return -2;
+            if (memcmp(m, "\x93NUMPY\x01\x00", 8) != 0) return -1;
+            size_t hl = rd16(m + 8);
+            if ((10 + hl) % 64 != 0 || m[10 + hl - 1] != '\n' || hl >= hcap) return -1;
+            memcpy(hdr, m + 10, hl);
+            hdr[hl] = 0;
+            *data = m + 10 + hl;
+            *dlen = size - 10 - hl;
+            return 0;
+        }
+        c += 46 + nl + rd16(c + 30) + rd16(c + 32);
+    }
+    return -1;
+}
+
+static void test_npz(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    axcon_npz_t *z = NULL;
+    const double d[6] = {1.5, -2, 3, 4, 5, 6.25};
+    const int32_t iv[3] = {7, -8, 9};
+    const float f = 0.5f;
+    const size_t s23[2] = {2, 3}, s3 = 3;
+    CU_ASSERT_EQUAL_FATAL(axcon_npz_begin(fp, &z, &err), AXCON_OK);
+    CU_ASSERT_EQUAL(axcon_npz_add(z, "M", AXCON_NPZ_F8, 2, s23, d, &err), AXCON_OK);
+    CU_ASSERT_EQUAL(axcon_npz_add(z, "pos", AXCON_NPZ_I4, 1, &s3, iv, &err), AXCON_OK);
+    CU_ASSERT_EQUAL(axcon_npz_add(z, "x_1", AXCON_NPZ_F4, 0, NULL, &f, &err), AXCON_OK);
+    CU_ASSERT_EQUAL(axcon_npz_add(z, "M", AXCON_NPZ_F8, 2, s23, d, &err), AXCON_EUSAGE); /* twice */
+    CU_ASSERT_EQUAL(axcon_npz_add(z, "a.b", AXCON_NPZ_F8, 2, s23, d, &err), AXCON_EUSAGE);
+    CU_ASSERT_EQUAL(axcon_npz_add(z, "", AXCON_NPZ_F8, 2, s23, d, &err), AXCON_EUSAGE);
+    CU_ASSERT_EQUAL(axcon_npz_add(z, "big", AXCON_NPZ_F8, 5, s23, d, &err), AXCON_EUSAGE);
+    CU_ASSERT_EQUAL_FATAL(axcon_npz_end(z, &err), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(fclose(fp), 0);
+    char hdr[256];
+    const unsigned char *data = NULL;
+    size_t dl = 0;
+    const unsigned char *ub = (const unsigned char *)buf;
+    CU_ASSERT_EQUAL_FATAL(npz_member(ub, len, "M", hdr, sizeof hdr, &data, &dl), 0);
+    CU_ASSERT(strstr(hdr, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }") == hdr);
+    CU_ASSERT_EQUAL_FATAL(dl, sizeof d);
+    CU_ASSERT_EQUAL(memcmp(data, d, sizeof d), 0); /* x86: little-endian in memory */
+    CU_ASSERT_EQUAL_FATAL(npz_member(ub, len, "pos", hdr, sizeof hdr, &data, &dl), 0);
+    CU_ASSERT(strstr(hdr, "'descr': '<i4'") && strstr(hdr, "'shape': (3,), }"));
+    CU_ASSERT_EQUAL(memcmp(data, iv, sizeof iv), 0);
+    CU_ASSERT_EQUAL_FATAL(npz_member(ub, len, "x_1", hdr, sizeof hdr, &data, &dl), 0);
+    CU_ASSERT(strstr(hdr, "'descr': '<f4'") && strstr(hdr, "'shape': (), }"));
+    CU_ASSERT_EQUAL(dl, 4);
+    CU_ASSERT_EQUAL(npz_member(ub, len, "big", hdr, sizeof hdr, &data, &dl), -1); /* refused: absent */
+    /* a corrupted data byte is caught by the CRC */
+    buf[100] ^= 1;
+    CU_ASSERT_EQUAL(npz_member(ub, len, "M", hdr, sizeof hdr, &data, &dl), -2);
+    free(buf);
+    CU_ASSERT_EQUAL(axcon_npz_begin(NULL, &z, &err), AXCON_EUSAGE);
+}
+
 static void register_suites(void)
 {
     axcon_log_set_level(AXCON_LOG_WARN);
@@ -314,6 +401,7 @@ static void register_suites(void)
                                        {"mat", test_mat},
                                        {"csv_plmc_rosetta", test_csv_plmc_rosetta},
                                        {"write_error", test_write_error},
+                                       {"npz archive", test_npz},
                                        {0, 0}});
 }
 

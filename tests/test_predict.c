@@ -2,6 +2,7 @@
  * src/score/predict.c): planted co-varying pairs rank first for every linked method, every
  * output format is well formed, output bytes do not depend on the thread count, failures
  * leave nothing at -o, and bad options/inputs give exit 1 with one error line. */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,55 @@ static void test_every_format(void)
     free(out);
 }
 
+/* --dump-features: a numpy archive of the head's inputs; -m mf has no F map, attn has one.
+ * When numpy is installed it must load the archive, and M must equal the written matrix. */
+static void test_dump_features(void)
+{
+    char *npz = axt_tmp("feat.npz"), *mat = axt_tmp("feat.mat"), *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -m mf -f mat -o %s --dump-features %s %s", axt_axcon(), mat,
+                             npz, planted_msa()), 0);
+    size_t len = 0;
+    char *z = axt_slurp(npz, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+    CU_ASSERT(len > 40 * 40 * 8);
+    CU_ASSERT(memmem(z, len, "M.npy", 5) && memmem(z, len, "freq.npy", 8) && memmem(z, len, "pos.npy", 7));
+    CU_ASSERT_PTR_NULL(memmem(z, len, "F.npy", 5));
+    free(z);
+    const char *py = axt_exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    if (axt_runf(NULL, NULL, "%s -c 'import numpy' 2>/dev/null", py) == 0) {
+        CU_ASSERT_EQUAL(axt_runf(&out, &err,
+                                 "%s -c 'import numpy as np; z = np.load(\"%s\"); m = np.loadtxt(\"%s\"); "
+                                 "p = z[\"pos\"] - 1; M = np.zeros_like(m); M[np.ix_(p, p)] = z[\"M\"]; "
+                                 "assert abs(M - m).max() <= 1e-5 * abs(m).max(), abs(M - m).max(); "
+                                 "assert abs(z[\"freq\"].sum(1) - 1).max() < 1e-12; "
+                                 "assert z[\"nseq\"] > 1 and 0 < z[\"neff\"] <= z[\"nseq\"]; print(\"ok\")'",
+                                 py, npz, mat),
+                        0);
+        CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "ok"));
+        if (err && *err) printf("%s", err);
+        free(out);
+        free(err);
+    } else {
+        printf("SKIP: dump_features numpy check: numpy not installed\n");
+    }
+    CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -o %s --max-iter 3 --dump-features %s %s", axt_axcon(), mat,
+                             npz, planted_msa()), 0);
+    z = axt_slurp(npz, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+    CU_ASSERT_PTR_NOT_NULL(memmem(z, len, "F.npy", 5));
+    free(z);
+    /* an unwritable path fails before any computation, with one error line and no output */
+    remove(mat);
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -q -m mf -o %s --dump-features /nonexistent/f.npz %s", axt_axcon(),
+                             mat, planted_msa()), 1);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "axcon: error: /nonexistent/f.npz"));
+    CU_ASSERT_FALSE(axt_exists(mat));
+    free(out);
+    free(err);
+    free(npz);
+    free(mat);
+}
+
 static void test_threads_identical(void)
 {
     const char *methods[] = {"mf", "plm", "attn"};
@@ -305,6 +355,7 @@ static void test_stdin_and_stdout(void)
 static void register_suites(void)
 {
     axt_suite("predict", (axt_case_t[]){{"planted_pairs_rank_first", test_planted_pairs_rank_first},
+                                        {"dump_features", test_dump_features},
                                         {"every_format", test_every_format},
                                         {"threads_identical", test_threads_identical},
                                         {"no_partial_output", test_no_partial_output},

@@ -18,6 +18,7 @@
 #include "axcon/contacts.h"
 #include "axcon/head.h"
 #include "axcon/output.h"
+#include "axcon/npz.h"
 #include "axcon/predict.h"
 #include "axcon/structure.h"
 #include "axcon/pred.h"

@@ -36,6 +36,20 @@ extern "C" {
 
 #define AXCON_HEAD_NFEAT 9
 
+/* What a contact head sees of one prediction (handed to axcon_predict_opts_t.head_input,
+ * e.g. by `axcon predict --dump-features` for training). Arrays are valid during the call. */
+typedef struct axcon_head_input {
+    size_t L;             /* columns */
+    const int *pos;       /* L: 1-based query positions */
+    const char *method;   /* "attn", "mf", "plm" */
+    const double *F;      /* L x L scores of the method's model after APC, before any head (NULL: -m mf) */
+    const double *M;      /* L x L mean-field DCA scores after APC */
+    const double *freq;   /* L x 21 weighted single-site frequencies (axcon/prep.h) */
+    double neff;          /* sum of the sequence weights */
+    size_t nseq;          /* sequences */
+    size_t ndistinct;     /* distinct sequences */
+} axcon_head_input_t;
+
 /* Per column of the prepared alignment (axcon/prep.h, its weighted frequencies): gap
  * fraction gap[i] and entropy ent[i] (nats, 21 states). */
 AXCON_API int axcon_head_column_stats(const axcon_prep_t *p, double *gap, double *ent, axcon_error_t *err);

@@ -27,7 +27,8 @@ typedef enum axcon_method {
 AXCON_API int axcon_method_parse(const char *name, axcon_method_t *m, axcon_error_t *err);
 AXCON_API const char *axcon_method_name(axcon_method_t m);
 
-struct axcon_attn_maps; /* axcon/attn.h */
+struct axcon_attn_maps;  /* axcon/attn.h */
+struct axcon_head_input; /* axcon/head.h */
 
 typedef struct axcon_predict_opts {
     axcon_method_t method;
@@ -55,6 +56,10 @@ typedef struct axcon_predict_opts {
      * any other method with this set is a usage error */
     int (*attn_maps)(void *ctx, const struct axcon_attn_maps *maps, axcon_error_t *err);
     void *attn_maps_ctx;
+    /* called once before the contact head with what it takes as input (axcon/head.h; NULL =
+     * none); for -m plm the mean-field map is computed for it */
+    int (*head_input)(void *ctx, const struct axcon_head_input *in, axcon_error_t *err);
+    void *head_input_ctx;
     /* resources */
     double max_mem;        /* bytes; refuse (AXCON_ERESOURCE) when the estimate exceeds it [0 = no limit] */
 } axcon_predict_opts_t;

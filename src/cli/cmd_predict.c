@@ -9,6 +9,8 @@
 #include <zlib.h>
 
 #include "axcon/attn.h"
+#include "axcon/head.h"
+#include "axcon/npz.h"
 #include "axcon/ofile.h"
 #include "cli.h"
 
@@ -78,6 +80,38 @@ static int dump_maps(void *vctx, const axcon_attn_maps_t *maps, axcon_error_t *e
     return st;
 }
 
+/* --dump-features FILE.npz: what the contact head takes as input, as numpy arrays (opened
+ * early like --dump-attention, committed after the prediction). */
+typedef struct feat_ctx {
+    const char *path;
+    axcon_ofile_t *of;
+    int written;
+} feat_ctx_t;
+
+static int dump_features(void *vctx, const axcon_head_input_t *in, axcon_error_t *err)
+{
+    feat_ctx_t *d = vctx;
+    axcon_npz_t *z = NULL;
+    const size_t L = in->L, LL[2] = {L, L}, LQ[2] = {L, AXCON_Q};
+    const double neff = in->neff;
+    const int32_t nseq = in->nseq > INT32_MAX ? INT32_MAX : (int32_t)in->nseq;
+    const int32_t nd = in->ndistinct > INT32_MAX ? INT32_MAX : (int32_t)in->ndistinct;
+    int st;
+    if (d->written++) return AXCON_OK;
+    if ((st = axcon_npz_begin(axcon_ofile_fp(d->of), &z, err)) != AXCON_OK) return st;
+    if ((st = axcon_npz_add(z, "pos", AXCON_NPZ_I4, 1, &L, in->pos, err)) != AXCON_OK ||
+        (in->F && (st = axcon_npz_add(z, "F", AXCON_NPZ_F8, 2, LL, in->F, err)) != AXCON_OK) ||
+        (st = axcon_npz_add(z, "M", AXCON_NPZ_F8, 2, LL, in->M, err)) != AXCON_OK ||
+        (st = axcon_npz_add(z, "freq", AXCON_NPZ_F8, 2, LQ, in->freq, err)) != AXCON_OK ||
+        (st = axcon_npz_add(z, "neff", AXCON_NPZ_F8, 0, NULL, &neff, err)) != AXCON_OK ||
+        (st = axcon_npz_add(z, "nseq", AXCON_NPZ_I4, 0, NULL, &nseq, err)) != AXCON_OK ||
+        (st = axcon_npz_add(z, "ndistinct", AXCON_NPZ_I4, 0, NULL, &nd, err)) != AXCON_OK) {
+        axcon_npz_free(z);
+        return st;
+    }
+    return axcon_npz_end(z, err);
+}
+
 static void predict_usage(FILE *fp)
 {
     fprintf(fp,
@@ -89,6 +123,9 @@ static void predict_usage(FILE *fp)
             "  --dump-attention FILE attn: also write the trained attention maps (per head, weights\n"
             "                        >= 0.01), each position's attention entropy and the heads' value\n"
             "                        norms as TSV (gzip if FILE ends in .gz); see README\n"
+            "  --dump-features FILE  also write the contact head's inputs as a numpy .npz (pos, F =\n"
+            "                        the method's APC scores, M = mean-field APC scores, freq, neff,\n"
+            "                        nseq, ndistinct; for training the head, scripts/train_head.py)\n"
             "  -h, --help            this help\n");
     cli_predopts_usage(fp);
     fprintf(fp,
@@ -101,7 +138,8 @@ int axcon_cmd_predict(int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_PREDICT_LONGOPTS, {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
-        {"dump-attention", required_argument, 0, CLI_OPT_FIRST_FREE}, {0, 0, 0, 0}};
+        {"dump-attention", required_argument, 0, CLI_OPT_FIRST_FREE},
+        {"dump-features", required_argument, 0, CLI_OPT_FIRST_FREE + 1}, {0, 0, 0, 0}};
     static const char *cmd = "predict";
     axcon_error_t err;
     axcon_error_clear(&err);
@@ -109,6 +147,7 @@ int axcon_cmd_predict(int argc, char **argv)
     cli_predopts_init(&p);
     const char *out_path = "-";
     dump_ctx_t dump = {NULL, NULL, 0};
+    feat_ctx_t feat = {NULL, NULL, 0};
     int c, r;
     optind = 1;
     opterr = 0; /* we print our own one-line errors */
@@ -122,6 +161,10 @@ int axcon_cmd_predict(int argc, char **argv)
         case CLI_OPT_FIRST_FREE:
             if (!*optarg) return cli_usage_error(cmd, "--dump-attention needs a file name");
             dump.path = optarg;
+            break;
+        case CLI_OPT_FIRST_FREE + 1:
+            if (!*optarg) return cli_usage_error(cmd, "--dump-features needs a file name");
+            feat.path = optarg;
             break;
         case 'h': predict_usage(stdout); return AXCON_EXIT_OK;
         case ':': return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
@@ -139,7 +182,26 @@ int axcon_cmd_predict(int argc, char **argv)
         p.po.attn_maps_ctx = &dump;
         if (!p.dry_run && axcon_ofile_open(dump.path, &dump.of, &err) != AXCON_OK) return cli_fail(&err);
     }
+    if (feat.path) {
+        p.po.head_input = dump_features;
+        p.po.head_input_ctx = &feat;
+        if (!p.dry_run && axcon_ofile_open(feat.path, &feat.of, &err) != AXCON_OK) {
+            axcon_ofile_abort(dump.of);
+            return cli_fail(&err);
+        }
+    }
     if (cli_predict_file(argv[optind], out_path, &p, NULL, &err) != AXCON_OK) {
+        axcon_ofile_abort(dump.of);
+        axcon_ofile_abort(feat.of);
+        return cli_fail(&err);
+    }
+    if (feat.of && !feat.written) { /* cannot happen after a successful prediction: an internal error */
+        axcon_ofile_abort(dump.of);
+        axcon_ofile_abort(feat.of);
+        axcon_error_set(&err, AXCON_EINTERNAL, "--dump-features: the prediction produced no head input");
+        return cli_fail(&err);
+    }
+    if (feat.of && axcon_ofile_commit(feat.of, &err) != AXCON_OK) {
         axcon_ofile_abort(dump.of);
         return cli_fail(&err);
     }

@@ -214,6 +214,32 @@ done:
     return rc;
 }
 
+/* Hand the head's inputs to o->head_input (S: the method's scores after APC; *M the
+ * mean-field map, computed here when the method did not need it). */
+static int emit_head_input(const axcon_prep_t *p, const axcon_predict_opts_t *o, const char *mname, const double *S,
+                           double **M, axcon_error_t *err)
+{
+    const size_t L = axcon_prep_ncol(p);
+    int rc = AXCON_OK;
+    int *pos = ax_alloc(L, sizeof *pos, 0, "head input: positions", err);
+    if (!pos) return AXCON_ENOMEM;
+    for (size_t c = 0; c < L; c++) pos[c] = axcon_msa_col_pos(axcon_prep_msa(p), c);
+    if (o->method != AXCON_METHOD_MF && !*M) { /* plm, or attn on an alignment without variation */
+        if (!(*M = ax_alloc(L * L, sizeof **M, 0, "mean-field scores", err))) rc = AXCON_ENOMEM;
+        else if ((rc = axcon_mf_scores(p, o->mf_pseudocount, AXCON_MF_AUTO, *M, err)) == AXCON_OK)
+            axcon_apc(*M, L);
+    }
+    if (rc == AXCON_OK) {
+        axcon_head_input_t in = {L, pos, mname, o->method == AXCON_METHOD_MF ? NULL : S,
+                                 o->method == AXCON_METHOD_MF ? S : *M, axcon_prep_freq(p), axcon_prep_neff(p),
+                                 axcon_prep_nseq(p), axcon_prep_ndistinct(p)};
+        rc = o->head_input(o->head_input_ctx, &in, err);
+        if (rc > 0) rc = axcon_error_set(err, AXCON_EINTERNAL, "head input callback returned %d", rc);
+    }
+    free(pos);
+    return rc;
+}
+
 int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_cmap_t **out, axcon_error_t *err)
 {
     int status = AXCON_OK;
@@ -271,6 +297,7 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
     memcpy(raw, S, LL * sizeof *S);
 
     if (o->apc) axcon_apc(S, L);
+    if (o->head_input && (status = emit_head_input(prep, o, mname, S, &M, err)) != AXCON_OK) goto done;
     if (o->method == AXCON_METHOD_ATTN && o->attn_head && o->apc && !novar &&
         (status = apply_head(prep, M, S, err)) != AXCON_OK)
         goto done;
