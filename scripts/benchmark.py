@@ -8,8 +8,9 @@ comes from `axcon eval --truth` (EVALUATION.md protocol). It prints a per-family
 the means over families, and the ratios axcon/peer for time, memory and precision measured
 in the same run, plus the differences to the reference numbers in reference_precision.tsv.
 
-Families that share one alignment (CASP domains) are predicted once; the time is counted
-once per alignment in the totals.
+Families that share one alignment (CASP domains; same file content) are predicted once; the
+time is counted once per alignment in the totals. Times are wall clock and CPU (user + system),
+both from /usr/bin/time -v.
 
   scripts/benchmark.py [-m attn|mf|plm] [-t THREADS] [--peers freecontact,ccmpred|none]
                        [--outdir DIR] [--max-L N] [--predict-opts "..."] [--baseline OLD_AXCON] [ID ...]
@@ -19,6 +20,7 @@ the same options right after this one on every alignment, as the peer "baseline"
 memory and precision ratios are then measured in the same run, family by family.
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -47,7 +49,7 @@ def timed(cmd, stdin=None, stdout=None, timeout=None, threads=None):
     try:
         p = subprocess.run(full, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
-        return (-1, time.time() - t0, 0, "timeout")
+        return (-1, time.time() - t0, 0, "timeout", 0.0)
     err = p.stderr.decode("utf-8", "replace")
     wall = time.time() - t0
     m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", err)
@@ -55,7 +57,8 @@ def timed(cmd, stdin=None, stdout=None, timeout=None, threads=None):
         wall = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
     rss = int(m.group(1)) if m else 0
-    return (p.returncode, wall, rss, err)
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", err))
+    return (p.returncode, wall, rss, err, cpu)
 
 
 def evaluate(axcon, truth, pred, fmt):
@@ -123,12 +126,13 @@ def main():
         if not have.get(p):
             print("# peer %s not found on PATH: skipped (reference numbers still compared)" % p)
 
-    done_msa = {}   # msa path -> {tool: (wall, rss, predfile, fmt)}
+    done_msa = {}   # msa content (md5) -> {tool: (wall, rss, predfile, fmt, err, cpu)}
     rows = []
     for f in fams:
         fid, msa = f["id"], os.path.join(bench, f["msa"])
         truth = os.path.join(bench, f["truth"])
-        runs = done_msa.get(msa)
+        key = hashlib.md5(open(msa, "rb").read()).hexdigest()  # CASP domains share alignments
+        runs = done_msa.get(key)
         first = runs is None
         if first:
             runs = {}
@@ -138,32 +142,33 @@ def main():
             if a.method:
                 cmd += ["-m", a.method]
             cmd += a.predict_opts.split() + [msa]
-            rc, wall, rss, err = timed(cmd, threads=a.threads)
-            runs[a.label] = (wall, rss, pred if rc == 0 else None, "mat", err if rc else "")
+            rc, wall, rss, err, cpu = timed(cmd, threads=a.threads)
+            runs[a.label] = (wall, rss, pred if rc == 0 else None, "mat", err if rc else "", cpu)
             if have.get("baseline"):
                 bpred = stem + ".baseline.mat"
                 bcmd = [have["baseline"]] + cmd[1:]
                 bcmd[bcmd.index(pred)] = bpred
-                rc, wall, rss, err = timed(bcmd, threads=a.threads)
-                runs["baseline"] = (wall, rss, bpred if rc == 0 else None, "mat", err if rc else "")
+                rc, wall, rss, err, cpu = timed(bcmd, threads=a.threads)
+                runs["baseline"] = (wall, rss, bpred if rc == 0 else None, "mat", err if rc else "", cpu)
             if have.get("freecontact") or have.get("ccmpred"):
                 aln = stem + ".flat.aln"
                 subprocess.run([a.axcon, "convert", "-q", "-f", "aln", "-o", aln, msa], check=True)
             if have.get("freecontact"):
                 out = stem + ".freecontact.txt"
                 with open(aln) as fi, open(out, "w") as fo:
-                    rc, wall, rss, err = timed([have["freecontact"], "-a", str(a.threads)], stdin=fi, stdout=fo,
-                                               timeout=a.timeout, threads=a.threads)
-                runs["freecontact"] = (wall, rss, out if rc == 0 else None, "freecontact", "" if rc == 0 else err[-200:])
+                    rc, wall, rss, err, cpu = timed([have["freecontact"], "-a", str(a.threads)], stdin=fi, stdout=fo,
+                                                    timeout=a.timeout, threads=a.threads)
+                runs["freecontact"] = (wall, rss, out if rc == 0 else None, "freecontact", "" if rc == 0 else err[-200:], cpu)
             if have.get("ccmpred"):
                 out = stem + ".ccmpred.mat"
-                rc, wall, rss, err = timed([have["ccmpred"], "-t", str(a.threads), aln, out], timeout=a.timeout, threads=a.threads)
-                runs["ccmpred"] = (wall, rss, out if rc == 0 else None, "mat", "" if rc == 0 else err[-200:])
-            done_msa[msa] = runs
+                rc, wall, rss, err, cpu = timed([have["ccmpred"], "-t", str(a.threads), aln, out], timeout=a.timeout, threads=a.threads)
+                runs["ccmpred"] = (wall, rss, out if rc == 0 else None, "mat", "" if rc == 0 else err[-200:], cpu)
+            done_msa[key] = runs
         row = {"id": fid, "L": int(f["L"]), "N": int(f["N"]), "first": first}
-        for tool, (wall, rss, pred, fmt, err) in runs.items():
+        for tool, (wall, rss, pred, fmt, err, cpu) in runs.items():
             prec = evaluate(a.axcon, truth, pred, fmt) if pred else None
-            row[tool] = {"wall": wall, "rss": rss, "prec": prec, "err": err.strip().splitlines()[-1:] if err else []}
+            row[tool] = {"wall": wall, "rss": rss, "cpu": cpu, "prec": prec,
+                         "err": err.strip().splitlines()[-1:] if err else []}
         rows.append(row)
         r = row[a.label]
         pr = r["prec"] or {}
@@ -203,12 +208,13 @@ def main():
         summary[t] = {
             "families": len(rs), "ok": len(ok),
             "total_sec": sum(r["wall"] for r in firsts),
+            "total_cpu": sum(r.get("cpu", 0.0) for r in firsts),
             "max_rss_mb": max([r["rss"] for r in rs] or [0]) / 1024.0,
         }
         for k in KEYNAMES:
             summary[t][k] = mean([r["prec"][k] for r in ok])
-        print("%-12s ok %2d/%2d  total %8.1fs  max RSS %8.1f MB  " % (t, len(ok), len(rs), summary[t]["total_sec"],
-                                                                   summary[t]["max_rss_mb"]) +
+        print("%-12s ok %2d/%2d  total %8.1fs (CPU %8.1fs)  max RSS %8.1f MB  " % (
+            t, len(ok), len(rs), summary[t]["total_sec"], summary[t]["total_cpu"], summary[t]["max_rss_mb"]) +
               "  ".join("%s %.3f" % (k, summary[t][k]) for k in KEYNAMES))
     # same families only, for fair ratios
     for t in tools[1:]:
@@ -219,7 +225,11 @@ def main():
         tp = sum(row[t]["wall"] for row in both if row["first"])
         ra = max(row[a.label]["rss"] for row in both)
         rp_ = max(row[t]["rss"] for row in both)
-        print("ratio %s/%s on %d shared families: time %.3f  peak RSS %.3f  " % (a.label, t, len(both), ta / tp if tp else float("nan"), ra / rp_ if rp_ else float("nan")) +
+        ca = sum(row[a.label]["cpu"] for row in both if row["first"])
+        cp = sum(row[t]["cpu"] for row in both if row["first"])
+        print("ratio %s/%s on %d shared families: time %.3f  CPU time %.3f  peak RSS %.3f  " % (
+            a.label, t, len(both), ta / tp if tp else float("nan"), ca / cp if cp else float("nan"),
+            ra / rp_ if rp_ else float("nan")) +
               "  ".join("d%s %+.3f" % (k, mean([row[a.label]["prec"][k] for row in both]) - mean([row[t]["prec"][k] for row in both])) for k in KEYNAMES))
     for tool in ("ccmpred", "freecontact_evfold"):
         both = [row for row in rows if (tool, row["id"]) in ref and row[a.label]["prec"]]
