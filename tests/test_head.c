@@ -1,6 +1,9 @@
-/* test_head.c - unit tests of the contact head (src/score/head.c): the feature maps against
- * hand-computed values, the column statistics, argument errors, a planted contact patch that
- * the head must rank above an isolated stronger pair, and `axcon predict --no-head`. */
+/* test_head.c - unit tests of the contact heads (src/score/head.c; the network over
+ * src/score/cnn.c): the linear head's feature maps and the network's input channels against
+ * hand-computed values, the network's channels and logits against the training script's
+ * values for the shipped weights (tests/head_fixture.h), the column statistics, argument
+ * errors, a planted contact patch that each head must rank above an isolated stronger pair,
+ * and `axcon predict --no-head / --head net`. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include "axcon/head.h"
 #include "axcon/log.h"
 #include "axcon/msa.h"
+#include "head_fixture.h"
 #include "testutil.h"
 
 /* n = 5, one pair (1,3) = 1, all other pairs 0: 10 pairs, mean 0.1, sd 0.3, so z(1,3) = 3 and
@@ -141,6 +145,174 @@ static void test_planted_patch(void)
     free(H);
 }
 
+/* n = 5, one pair (1,3) = 1, all other pairs 0: 10 pairs, mean 0.1, sd 0.3, so z(1,3) = 3 and
+ * every other pair -1/3. Columns: column 2 all gap (entropy 0), columns 1, 3, 4 A/Q half and
+ * half (entropy ln 2), column 0 A/C/G; positions 1, 2, 4, 8, 9; Neff 20. */
+static void test_net_channels_hand(void)
+{
+    const size_t n = 5, nn = 25;
+    double F[25] = {0}, M[25] = {0}, freq[5 * 21] = {0};
+    int pos[5] = {1, 2, 4, 8, 9};
+    F[1 * n + 3] = F[3 * n + 1] = 1.0;
+    M[0 * n + 4] = M[4 * n + 0] = 2.0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 2) freq[i * 21 + 20] = 1.0;
+        else freq[i * 21 + 0] = freq[i * 21 + 5] = 0.5;
+    }
+    freq[0 * 21 + 0] = 0.25; /* column 0: A 0.25, C 0.5 (hydropathy 2.5), G 0.25 */
+    freq[0 * 21 + 5] = 0.0;
+    freq[0 * 21 + 4] = 0.5;
+    freq[0 * 21 + 7] = 0.25;
+    axcon_head_input_t in = {n, pos, "attn", F, M, freq, 20.0, 30, 25};
+    float *X = malloc(10 * nn * sizeof *X);
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    CU_ASSERT_EQUAL(axcon_head_nchannels(&in), 10);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_channels(&in, X, &err), AXCON_OK);
+    const float *zF = X, *zM = X + nn, *g = X + 2 * nn, *e = X + 3 * nn, *sp = X + 4 * nn, *d = X + 5 * nn;
+    CU_ASSERT_DOUBLE_EQUAL(zF[1 * n + 3], 3.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(zF[3 * n + 1], 3.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(zF[0 * n + 2], -1.0 / 3.0, 1e-6);
+    CU_ASSERT_EQUAL(zF[2 * n + 2], 0.0f);
+    CU_ASSERT_DOUBLE_EQUAL(zM[0 * n + 4], 3.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(g[2 * n + 4], 1.0, 1e-7);
+    CU_ASSERT_DOUBLE_EQUAL(g[2 * n + 2], 2.0, 1e-7);
+    CU_ASSERT_DOUBLE_EQUAL(g[0 * n + 1], 0.0, 1e-7);
+    const double e0 = -(0.5 * log(0.5) + 2 * 0.25 * log(0.25)) / log(21.0), e1 = log(2.0) / log(21.0);
+    CU_ASSERT_DOUBLE_EQUAL(e[0 * n + 1], e0 + e1, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(e[1 * n + 3], 2.0 * e1, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(e[1 * n + 2], e1, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(sp[1 * n + 3], log1p(6.0) / 7.0, 1e-6); /* positions 2 and 8 */
+    CU_ASSERT_DOUBLE_EQUAL(sp[4 * n + 0], log1p(8.0) / 7.0, 1e-6);
+    CU_ASSERT_EQUAL(sp[3 * n + 3], 0.0f);
+    CU_ASSERT_DOUBLE_EQUAL(d[7], log1p(20.0 / sqrt(5.0)) / 5.0, 1e-6);
+    /* ranks: 10 pairs; in F the pair (1,3) is first (value 1), then (0,1), (0,2), ... by i, j */
+    const float *rF = X + 6 * nn, *rM = X + 7 * nn, *hs = X + 8 * nn, *hp = X + 9 * nn;
+    CU_ASSERT_DOUBLE_EQUAL(rF[1 * n + 3], 1.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(rF[3 * n + 1], 1.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(rF[0 * n + 1], -log(2.0 / 10.0) / log(10.0), 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(rF[3 * n + 4], 0.0, 1e-6); /* the last of the ten */
+    CU_ASSERT_DOUBLE_EQUAL(rM[0 * n + 4], 1.0, 1e-6);
+    CU_ASSERT_EQUAL(rM[2 * n + 2], 0.0f);
+    /* hydropathy: column 0 = 0.25 * 1.8 + 0.5 * 2.5 + 0.25 * -0.4 = 1.6 (/4.5); column 1 = (1.8 - 3.5) / 2;
+     * column 2 (gap) = 0 */
+    const double h0 = 1.6 / 4.5, h1 = 0.5 * (1.8 - 3.5) / 4.5;
+    CU_ASSERT_DOUBLE_EQUAL(hs[0 * n + 1], h0 + h1, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(hp[0 * n + 1], h0 * h1, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(hs[1 * n + 2], h1, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(hp[1 * n + 2], 0.0, 1e-7);
+    /* without a model map (-m mf): eight channels, zM first */
+    in.F = NULL;
+    CU_ASSERT_EQUAL(axcon_head_nchannels(&in), 8);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_channels(&in, X, &err), AXCON_OK);
+    CU_ASSERT_DOUBLE_EQUAL(X[0 * n + 4], 3.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(X[nn + 2 * n + 4], 1.0, 1e-7);
+    CU_ASSERT_DOUBLE_EQUAL(X[5 * nn + 0 * n + 4], 1.0, 1e-6); /* rM is the sixth channel */
+    free(X);
+}
+
+/* The C channels and network against the training script's own computation on its fixed
+ * input (tests/head_fixture.h, written by scripts/train_head.py with the shipped weights):
+ * the two implementations cannot drift apart. */
+static void check_fixture(const double *F, const float *fxX, const double *fxlogit, const char *what)
+{
+    const size_t L = FX_L, nn = FX_L * FX_L;
+    axcon_head_input_t in = {L, fx_pos, what, F, fx_M, fx_freq, fx_neff, 100, 90};
+    const int C = axcon_head_nchannels(&in);
+    float *X = malloc((size_t)C * nn * sizeof *X);
+    double *out = malloc(nn * sizeof *out);
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_channels(&in, X, &err), AXCON_OK);
+    double dx = 0.0;
+    for (size_t t = 0; t < (size_t)C * nn; t++) dx = fmax(dx, fabs((double)X[t] - (double)fxX[t]));
+    CU_ASSERT(dx <= 1e-6);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_apply(&in, out, &err), AXCON_OK);
+    double dl = 0.0, mx = 0.0;
+    for (size_t i = 0; i < L; i++)
+        for (size_t j = 0; j < L; j++) {
+            if (i == j) {
+                CU_ASSERT_EQUAL(out[i * L + j], 0.0);
+                continue;
+            }
+            dl = fmax(dl, fabs(out[i * L + j] - fxlogit[i * L + j]));
+            mx = fmax(mx, fabs(fxlogit[i * L + j]));
+            CU_ASSERT_EQUAL(out[i * L + j], out[j * L + i]);
+        }
+    CU_ASSERT(mx > 0.0);
+    CU_ASSERT(dl <= 1e-5);
+    if (!(dl <= 1e-5) || !(dx <= 1e-6)) printf("%s: channels differ by %g, logits by %g\n", what, dx, dl);
+    free(X);
+    free(out);
+}
+
+static void test_net_fixture(void)
+{
+    check_fixture(fx_F, fx_X_attn, fx_logit_attn, "attn");
+    check_fixture(NULL, fx_X_mf, fx_logit_mf, "mf");
+    CU_ASSERT(axcon_head_nparams(1) > 1000 && axcon_head_nparams(1) < 50000); /* tens of thousands at most */
+    CU_ASSERT(axcon_head_bytes(949, 1) > 4.0 * 6 * 949 * 949);
+}
+
+static void test_net_errors(void)
+{
+    double F[4] = {0, 1, 1, 0}, freq[2 * 21] = {0}, out[4];
+    int pos[2] = {1, 2};
+    float X[40];
+    freq[0] = freq[21] = 1.0;
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    axcon_head_input_t in = {2, pos, "attn", F, NULL, freq, 10.0, 10, 10};
+    CU_ASSERT_EQUAL(axcon_head_channels(&in, X, &err), AXCON_EUSAGE); /* no mean-field map */
+    CU_ASSERT_EQUAL(axcon_head_apply(NULL, out, &err), AXCON_EUSAGE);
+    in.M = F;
+    in.L = 1;
+    CU_ASSERT_EQUAL(axcon_head_apply(&in, out, &err), AXCON_EINPUT);
+    /* constant map: sd 0 must not give NaN */
+    in.L = 2;
+    CU_ASSERT_EQUAL(axcon_head_apply(&in, out, &err), AXCON_OK);
+    for (int k = 0; k < 4; k++) CU_ASSERT(isfinite(out[k]));
+}
+
+/* The same planted patch for the network head: a lone strong pair is more likely noise than a
+ * patch of nine slightly weaker ones, so most of the patch (all but at most one corner) and
+ * its centre by a margin must rank above it. */
+static void test_net_planted_patch(void)
+{
+    const size_t n = 40, nn = n * n;
+    double *F = calloc(nn, sizeof *F), *H = calloc(nn, sizeof *H), freq[40 * 21] = {0};
+    int pos[40];
+    uint64_t s = 7;
+    for (size_t i = 0; i < n; i++) {
+        pos[i] = (int)i + 1;
+        for (int a = 0; a < 8; a++) freq[i * 21 + a] = 0.12;
+        freq[i * 21 + 20] = 0.04;
+        for (size_t j = i + 1; j < n; j++) F[i * n + j] = F[j * n + i] = 0.5 * ((double)(lcg(&s) % 1000) / 1000.0 - 0.5);
+    }
+    for (size_t a = 10; a <= 12; a++)
+        for (size_t b = 28; b <= 30; b++) F[a * n + b] = F[b * n + a] = 2.0;
+    F[2 * n + 20] = F[20 * n + 2] = 2.4;
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    axcon_head_input_t in = {n, pos, "attn", F, F, freq, 200.0, 300, 250};
+    CU_ASSERT_EQUAL_FATAL(axcon_head_apply(&in, H, &err), AXCON_OK);
+    int above = 0;
+    for (size_t a = 10; a <= 12; a++)
+        for (size_t b = 28; b <= 30; b++) {
+            above += H[a * n + b] > H[2 * n + 20];
+            CU_ASSERT(F[a * n + b] < F[2 * n + 20]);
+        }
+    CU_ASSERT(above >= 8); /* (the shipped network leaves one corner of the block, (12,30), below) */
+    CU_ASSERT(H[11 * n + 29] > H[2 * n + 20] + 1.0);
+    CU_ASSERT(H[2 * n + 20] > H[5 * n + 35]); /* the isolated pair still above the noise */
+    for (size_t i = 0; i < n; i++) {
+        CU_ASSERT_EQUAL(H[i * n + i], 0.0);
+        for (size_t j = 0; j < n; j++) CU_ASSERT_EQUAL(H[i * n + j], H[j * n + i]);
+    }
+    free(F);
+    free(H);
+}
+
 /* The CLI: default (head) and --no-head both run on the bundled example and rank differently. */
 static void test_cli_no_head(void)
 {
@@ -156,8 +328,23 @@ static void test_cli_no_head(void)
     if (o1 && o2) CU_ASSERT(strcmp(o1, o2) != 0);
     free(o1);
     free(e1);
+    /* the network head, for attn and for mf, ranks differently from the raw scores */
+    char *o3 = NULL, *o4 = NULL, *o5 = NULL, *e5 = NULL;
+    CU_ASSERT_EQUAL(axt_runf(&o3, NULL, "%s predict -q -t 1 --max-iter 5 -f tsv --top 20 --head net %s", axt_axcon(),
+                             path), 0);
+    if (o2 && o3) CU_ASSERT(strcmp(o2, o3) != 0);
+    CU_ASSERT_EQUAL(axt_runf(&o4, NULL, "%s predict -q -m mf -f tsv --top 20 --head net %s", axt_axcon(), path), 0);
+    CU_ASSERT_EQUAL(axt_runf(&o5, NULL, "%s predict -q -m mf -f tsv --top 20 %s", axt_axcon(), path), 0);
+    if (o4 && o5) CU_ASSERT(strcmp(o4, o5) != 0);
+    free(o5);
+    CU_ASSERT_EQUAL(axt_runf(&o5, &e5, "%s predict -q -m mf --head bogus %s", axt_axcon(), path), 1);
+    CU_ASSERT_PTR_NOT_NULL(e5 && strstr(e5, "--head wants linear, net or none"));
     free(o2);
     free(e2);
+    free(o3);
+    free(o4);
+    free(o5);
+    free(e5);
 }
 
 static void register_suites(void)
@@ -168,6 +355,10 @@ static void register_suites(void)
                                      {"errors", test_errors},
                                      {"planted_patch", test_planted_patch},
                                      {"cli_no_head", test_cli_no_head},
+                                     {"net_channels_hand", test_net_channels_hand},
+                                     {"net_fixture (the training script's values)", test_net_fixture},
+                                     {"net_errors", test_net_errors},
+                                     {"net_planted_patch", test_net_planted_patch},
                                      {0, 0}});
 }
 

@@ -1,6 +1,8 @@
-/* axcon/head.h - stage 5a: the contact head, a second stage over coupling scores (-m attn).
+/* axcon/head.h - stage 5a: the contact heads, second stages over coupling scores.
  *
- * Owns: the per-pair features of the head and its fitted linear-logistic combination. The
+ * Owns: the inputs a head sees (axcon_head_input_t), the default LINEAR head of -m attn (its
+ * per-pair features and their fitted linear-logistic combination) and the NETWORK head (its
+ * input channels and the trained convolutional networks, for attn and mf). The linear head: the
  * field's standard second stage (a logistic regression over APC-corrected score maps, as in
  * the MSA Transformer contact head; MetaPSICOV/PconsC-style windows of neighbouring scores):
  *
@@ -62,6 +64,46 @@ AXCON_API int axcon_head_features(size_t n, const double *F, const double *M, co
 /* Head scores into out (n x n, symmetric, diagonal 0); out may not alias the inputs. */
 AXCON_API int axcon_head_scores(size_t n, const double *F, const double *M, const double *gap, const double *ent,
                                 double *out, axcon_error_t *err);
+
+/* ---- the network head (`--head net`): a small residual 2D convolutional network (the
+ * field's second stage: DeepCov, PconsC4, ResPRE and trRosetta-like networks over coupling
+ * maps; here small enough to train on tens of families and to run on the CPU in seconds).
+ * Channels of a pair (i, j):
+ *   zF     the method's APC-corrected scores (attn), z-scored over the pairs i < j
+ *   zM     the APC-corrected mean-field DCA scores, z-scored likewise
+ *   gap    gap_i + gap_j              (weighted gap fraction of a column)
+ *   ent    (ent_i + ent_j) / ln 21    (weighted entropy of a column over the 21 states)
+ *   sep    log(1 + |pos_i - pos_j|) / 7   (query positions)
+ *   depth  log(1 + Neff / sqrt(L)) / 5    (the same in every pair)
+ *   rF     rank of the pair in F: -log((r + 1) / P) / log P over the P pairs i < j (r = 0 is the
+ *          highest score; ties by smaller i, then j): 1 for the top pair, 0 for the last
+ *   rM     the same in M
+ *   hsum   hyd_i + hyd_j, hyd = the column's frequency-weighted Kyte-Doolittle hydropathy / 4.5
+ *   hprod  hyd_i * hyd_j
+ * z-scores use the population standard deviation (1 when it is 0) and put 0 on the diagonal.
+ * With a model map (F not NULL) the attn network takes all ten channels in this order; without
+ * one (-m mf) the mf network takes the eight without zF and rF. Trained by scripts/train_head.py (grouped
+ * cross-validation; the README gives the figures); inference in src/score/cnn.c. Output: a
+ * logit of C-beta contact per pair, symmetric. Identical results for any thread count. */
+
+#define AXCON_HEAD_MAX_CHANNELS 10
+
+/* Number of input channels for this input: 10 with a model map, 8 without. */
+AXCON_API int axcon_head_nchannels(const axcon_head_input_t *in);
+
+/* The channels above into X (nchannels x L x L floats, X[(c*L + i)*L + j]). EUSAGE on a NULL
+ * or incomplete input, EINPUT when L < 2. */
+AXCON_API int axcon_head_channels(const axcon_head_input_t *in, float *X, axcon_error_t *err);
+
+/* The network's logits into out (L x L, symmetric, diagonal 0); out may not alias the inputs.
+ * EINTERNAL on a non-finite logit. */
+AXCON_API int axcon_head_apply(const axcon_head_input_t *in, double *out, axcon_error_t *err);
+
+/* Peak bytes axcon_head_apply allocates for L columns (channels, network planes). */
+AXCON_API double axcon_head_bytes(size_t L, int with_model_map);
+
+/* Parameters of the network that axcon_head_apply uses (with or without a model map). */
+AXCON_API size_t axcon_head_nparams(int with_model_map);
 
 #ifdef __cplusplus
 }

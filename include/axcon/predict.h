@@ -27,6 +27,9 @@ typedef enum axcon_method {
 AXCON_API int axcon_method_parse(const char *name, axcon_method_t *m, axcon_error_t *err);
 AXCON_API const char *axcon_method_name(axcon_method_t m);
 
+/* Contact heads (axcon/head.h): LINEAR exists for attn only (default), NET for attn and mf. */
+typedef enum axcon_head_kind { AXCON_HEAD_NONE = 0, AXCON_HEAD_LINEAR, AXCON_HEAD_NET } axcon_head_kind_t;
+
 struct axcon_attn_maps;  /* axcon/attn.h */
 struct axcon_head_input; /* axcon/head.h */
 
@@ -50,8 +53,9 @@ typedef struct axcon_predict_opts {
     double attn_lambda;
     int attn_max_iter;     /* cap on L-BFGS iterations [model default] */
     double attn_tol;       /* relative decrease over the model's window that stops it [model default] */
-    int attn_head;         /* attn: re-rank the APC scores by the contact head (axcon/head.h;
-                              needs apc; the mean-field map of the warm start is one of its inputs) [1] */
+    int head;              /* axcon_head_kind_t: re-rank the APC scores by a contact head (axcon/head.h;
+                              needs apc; for attn the mean-field map of its warm start is one of its
+                              inputs) [AXCON_HEAD_LINEAR] */
     /* attn: called once after training with the attention maps (axcon/attn.h; NULL = none);
      * any other method with this set is a usage error */
     int (*attn_maps)(void *ctx, const struct axcon_attn_maps *maps, axcon_error_t *err);

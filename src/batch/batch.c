@@ -393,10 +393,10 @@ void axcon_batch_fingerprint(const axcon_predict_opts_t *po, const axcon_msa_opt
     h = fnv1a(h, &p, sizeof p);
     h = fnv1a(h, &a, sizeof a);
     snprintf(buf, size,
-             "axcon %s method=%s id=%.17g min_sep=%d apc=%d pc=%.17g sharpen=%d tau=%.17g lambda_h=%.17g "
+             "axcon %s method=%s id=%.17g min_sep=%d apc=%d head=%d pc=%.17g sharpen=%d tau=%.17g lambda_h=%.17g "
              "lambda_j=%.17g plm_iter=%d tol=%.17g heads=%d head_dim=%d attn_lambda=%.17g attn_iter=%d "
              "format=%d max_seq_gap=%.17g max_col_gap=%.17g max_seqs=%zu out=%s top=%s raw=%016" PRIx64,
-             PACKAGE_VERSION, axcon_method_name(p.method), p.id_threshold, p.min_sep, p.apc, p.mf_pseudocount,
+             PACKAGE_VERSION, axcon_method_name(p.method), p.id_threshold, p.min_sep, p.apc, p.head, p.mf_pseudocount,
              p.mf_sharpen, p.mf_tau, p.plm_lambda_h, p.plm_lambda_j, p.plm_max_iter, p.plm_tol, p.attn_heads,
              p.attn_dim, p.attn_lambda, p.attn_max_iter, (int)a.format, a.max_seq_gap, a.max_col_gap, a.max_seqs,
              axcon_outfmt_name(fmt), topbuf, h);

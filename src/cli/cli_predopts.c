@@ -145,7 +145,9 @@ void cli_predopts_usage(FILE *fp)
             "  --heads INT           attn: attention heads [model default]\n"
             "  --head-dim INT        attn: query/key size per head [model default]\n"
             "  --attn-lambda FLOAT   attn: regularisation strength [model default]\n"
-            "  --no-head             attn: rank by the model's APC scores, without the contact head\n",
+            "  --head KIND           contact head: linear (attn's default), net (the convolutional\n"
+            "                        network, attn and mf: a trial, see README) or none\n"
+            "  --no-head             the same as --head none: rank by the model's APC scores\n",
             axcon_method_name(d.method), d.min_sep, d.id_threshold, d.mf_pseudocount, d.mf_sharpen, d.mf_tau,
             d.plm_lambda_h, d.plm_lambda_j);
 }
@@ -223,7 +225,13 @@ int cli_predopts_handle(cli_predopts_t *p, int c, const char *arg, const char *c
         if (cli_parse_size(arg, &p->po.max_mem)) return -cli_usage_error(cmd, "--max-mem wants a size such as 4G, 500M or 0, got '%s'", arg);
         break;
     case CLI_OPT_DRY_RUN: p->dry_run = 1; break;
-    case CLI_OPT_NO_HEAD: p->po.attn_head = 0; break;
+    case CLI_OPT_NO_HEAD: p->po.head = AXCON_HEAD_NONE; break;
+    case CLI_OPT_HEAD:
+        if (!strcmp(arg, "linear")) p->po.head = AXCON_HEAD_LINEAR;
+        else if (!strcmp(arg, "net")) p->po.head = AXCON_HEAD_NET;
+        else if (!strcmp(arg, "none")) p->po.head = AXCON_HEAD_NONE;
+        else return -cli_usage_error(cmd, "--head wants linear, net or none, got '%s'", arg);
+        break;
     case 'v': cli_verbose_more(); break;
     case 'q': cli_verbose_quiet(); break;
     default: return 0;

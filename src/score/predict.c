@@ -57,7 +57,7 @@ void axcon_predict_opts_init(axcon_predict_opts_t *o)
     o->attn_lambda = 0.0;
     o->attn_max_iter = 0;
     o->attn_tol = 0.0;     /* 0 = the model's own default */
-    o->attn_head = 1;      /* contact head on by default (axcon/head.h: CV gain, see head.c) */
+    o->head = AXCON_HEAD_LINEAR; /* attn's linear contact head on by default (axcon/head.h; README) */
 }
 
 static int check_opts(const axcon_predict_opts_t *o, axcon_error_t *err)
@@ -68,6 +68,7 @@ static int check_opts(const axcon_predict_opts_t *o, axcon_error_t *err)
     if (!(o->mf_pseudocount >= 0.0 && o->mf_pseudocount < 1.0))
         return axcon_error_set(err, AXCON_EUSAGE, "pseudocount must be in [0,1), got %g", o->mf_pseudocount);
     if (o->mf_sharpen < 0) return axcon_error_set(err, AXCON_EUSAGE, "sharpening passes must be >= 0");
+    if ((unsigned)o->head > AXCON_HEAD_NET) return axcon_error_set(err, AXCON_EUSAGE, "unknown contact head %d", (int)o->head);
     if (o->mf_sharpen > 0 && !(o->mf_tau > 0.0 && isfinite(o->mf_tau)))
         return axcon_error_set(err, AXCON_EUSAGE, "sharpening temperature must be > 0, got %g", o->mf_tau);
     if (!(o->plm_lambda_h >= 0.0 && isfinite(o->plm_lambda_h)) || !(o->plm_lambda_j >= 0.0 && isfinite(o->plm_lambda_j)))
@@ -189,53 +190,52 @@ static int check_informative(const axcon_msa_t *msa, int *novar, axcon_error_t *
     return AXCON_OK;
 }
 
-/* The contact head (axcon/head.h) over the APC scores S of attn, in place: the mean-field
- * map M (APC-corrected, the one that seeded attn) and the column statistics are its other
- * inputs. */
-static int apply_head(const axcon_prep_t *p, const double *M, double *S, axcon_error_t *err)
+/* The contact head `apply` (axcon_head_kind_t; AXCON_HEAD_NONE: none) and/or the head_input
+ * hook over S, the method's scores after APC (replaced by the head's scores). *M: the APC
+ * mean-field map of the run (attn), computed here when the method did not need it (plm, or
+ * attn without variation); -m mf's own map is S. */
+static int run_head(const axcon_prep_t *p, const axcon_predict_opts_t *o, const char *mname, int apply, double *S,
+                    double **M, axcon_error_t *err)
 {
-    size_t L = axcon_prep_ncol(p), LL = L * L;
+    const size_t L = axcon_prep_ncol(p), LL = L * L;
     int rc = AXCON_OK;
-    double *H = NULL, *gap = NULL, *ent = NULL;
-    if (!(H = ax_alloc(LL, sizeof *H, 0, "head: scores", err)) ||
-        !(gap = ax_alloc(L, sizeof *gap, 0, "head: column gaps", err)) ||
-        !(ent = ax_alloc(L, sizeof *ent, 0, "head: column entropies", err))) {
-        rc = AXCON_ENOMEM;
-        goto done;
-    }
-    if ((rc = axcon_head_column_stats(p, gap, ent, err)) != AXCON_OK) goto done;
-    if ((rc = axcon_head_scores(L, S, M, gap, ent, H, err)) != AXCON_OK) goto done;
-    memcpy(S, H, LL * sizeof *S);
-    axcon_info("contact head applied (attn + mean-field features)");
-done:
-    free(H);
-    free(gap);
-    free(ent);
-    return rc;
-}
-
-/* Hand the head's inputs to o->head_input (S: the method's scores after APC; *M the
- * mean-field map, computed here when the method did not need it). */
-static int emit_head_input(const axcon_prep_t *p, const axcon_predict_opts_t *o, const char *mname, const double *S,
-                           double **M, axcon_error_t *err)
-{
-    const size_t L = axcon_prep_ncol(p);
-    int rc = AXCON_OK;
+    double *H = NULL;
     int *pos = ax_alloc(L, sizeof *pos, 0, "head input: positions", err);
     if (!pos) return AXCON_ENOMEM;
     for (size_t c = 0; c < L; c++) pos[c] = axcon_msa_col_pos(axcon_prep_msa(p), c);
-    if (o->method != AXCON_METHOD_MF && !*M) { /* plm, or attn on an alignment without variation */
-        if (!(*M = ax_alloc(L * L, sizeof **M, 0, "mean-field scores", err))) rc = AXCON_ENOMEM;
+    if (o->method != AXCON_METHOD_MF && !*M) {
+        if (!(*M = ax_alloc(LL, sizeof **M, 0, "mean-field scores", err))) rc = AXCON_ENOMEM;
         else if ((rc = axcon_mf_scores(p, o->mf_pseudocount, AXCON_MF_AUTO, *M, err)) == AXCON_OK)
             axcon_apc(*M, L);
     }
-    if (rc == AXCON_OK) {
-        axcon_head_input_t in = {L, pos, mname, o->method == AXCON_METHOD_MF ? NULL : S,
-                                 o->method == AXCON_METHOD_MF ? S : *M, axcon_prep_freq(p), axcon_prep_neff(p),
-                                 axcon_prep_nseq(p), axcon_prep_ndistinct(p)};
+    const axcon_head_input_t in = {L, pos, mname, o->method == AXCON_METHOD_MF ? NULL : S,
+                                   o->method == AXCON_METHOD_MF ? S : *M, axcon_prep_freq(p), axcon_prep_neff(p),
+                                   axcon_prep_nseq(p), axcon_prep_ndistinct(p)};
+    if (rc == AXCON_OK && o->head_input) {
         rc = o->head_input(o->head_input_ctx, &in, err);
         if (rc > 0) rc = axcon_error_set(err, AXCON_EINTERNAL, "head input callback returned %d", rc);
     }
+    if (rc == AXCON_OK && apply == AXCON_HEAD_NET) {
+        double t0 = axcon_realtime();
+        if (!(H = ax_alloc(LL, sizeof *H, 0, "head: logits", err))) rc = AXCON_ENOMEM;
+        else if ((rc = axcon_head_apply(&in, H, err)) == AXCON_OK) {
+            memcpy(S, H, LL * sizeof *S);
+            axcon_info("contact network applied (%d channels, %zu parameters, %.2f s)", axcon_head_nchannels(&in),
+                       axcon_head_nparams(in.F != NULL), axcon_realtime() - t0);
+        }
+    } else if (rc == AXCON_OK && apply == AXCON_HEAD_LINEAR) {
+        double *gap = NULL;
+        if (!(H = ax_alloc(LL, sizeof *H, 0, "head: scores", err)) ||
+            !(gap = ax_alloc(2 * L, sizeof *gap, 0, "head: column statistics", err)))
+            rc = AXCON_ENOMEM;
+        else if ((rc = axcon_head_column_stats(p, gap, gap + L, err)) == AXCON_OK &&
+                 (rc = axcon_head_scores(L, S, *M, gap, gap + L, H, err)) == AXCON_OK) {
+            memcpy(S, H, LL * sizeof *S);
+            axcon_info("contact head applied (attn + mean-field features)");
+        }
+        free(gap);
+    }
+    free(H);
     free(pos);
     return rc;
 }
@@ -297,10 +297,13 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
     memcpy(raw, S, LL * sizeof *S);
 
     if (o->apc) axcon_apc(S, L);
-    if (o->head_input && (status = emit_head_input(prep, o, mname, S, &M, err)) != AXCON_OK) goto done;
-    if (o->method == AXCON_METHOD_ATTN && o->attn_head && o->apc && !novar &&
-        (status = apply_head(prep, M, S, err)) != AXCON_OK)
-        goto done;
+    {
+        /* the linear head exists for attn only, the network for attn and mf */
+        int apply = o->apc && !novar ? (int)o->head : AXCON_HEAD_NONE;
+        if (o->method == AXCON_METHOD_PLM || (apply == AXCON_HEAD_LINEAR && o->method != AXCON_METHOD_ATTN))
+            apply = AXCON_HEAD_NONE;
+        if ((apply || o->head_input) && (status = run_head(prep, o, mname, apply, S, &M, err)) != AXCON_OK) goto done;
+    }
     if (o->mf_sharpen > 0 && o->method == AXCON_METHOD_MF) {
         if ((status = axcon_mf_sharpen(S, L, o->mf_sharpen, o->mf_tau, err)) != AXCON_OK) goto done;
     }
@@ -374,18 +377,25 @@ int axcon_predict_estimate(const axcon_msa_t *msa, const axcon_predict_opts_t *o
         break;
     }
     case AXCON_METHOD_ATTN: {
-        /* mean-field first (freed before the model is built), then attn with the kept seed map;
-         * the head's score and column arrays after training */
+        /* mean-field first (freed before the model is built), then attn with the kept seed map */
         axcon_attn_opts_t ao;
         attn_opts(o, &ao);
         axcon_mf_estimate(L, N, nu, o->mf_pseudocount, threads, &mb, &mt);
         axcon_attn_estimate(L, N, nu, &ao, threads, &b, &t);
         if (mb > b) b = mb;
-        b += 8.0 * LL + (o->attn_head ? 8.0 * LL : 0.0);
+        b += 8.0 * LL;
         t += mt;
         break;
     }
     default: return axcon_error_set(err, AXCON_EUSAGE, "unknown method %d", (int)o->method);
+    }
+    if (o->head == AXCON_HEAD_NET && o->apc && o->method != AXCON_METHOD_PLM) { /* after the model is freed */
+        double hb = axcon_head_bytes(L, o->method == AXCON_METHOD_ATTN) + 8.0 * LL;
+        if (o->method == AXCON_METHOD_ATTN) hb += 8.0 * LL; /* the kept mean-field map */
+        if (hb > b) b = hb;
+        t += 2.5e-9 * (double)axcon_head_nparams(o->method == AXCON_METHOD_ATTN) * LL / 9.0 / threads;
+    } else if (o->head == AXCON_HEAD_LINEAR && o->apc && o->method == AXCON_METHOD_ATTN) {
+        b += 8.0 * LL; /* the head's score map beside the kept mean-field map */
     }
     est->model_bytes = b;
     /* sequence weights: the SIMD identity kernel over distinct pairs */
