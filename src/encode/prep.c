@@ -38,10 +38,12 @@ void axcon_prep_free(axcon_prep_t *p)
     free(p);
 }
 
-/* Everything after the weights are known (p->w set, or threshold > 0 to compute them). */
+/* Everything from the rows and either the caller's weights (p->w set, threshold 0) or the
+ * identity threshold to compute them with. */
 static int build(axcon_prep_t *p, const uint8_t *codes, double threshold, axcon_error_t *err)
 {
     const size_t N = p->N, L = p->L;
+    const int given = !(threshold > 0.0);
     size_t *first = NULL, nl;
     int st = AXCON_OK;
     if (ax_mul_ok(N, L, &nl) != 0 || ax_mul_ok(L, AXCON_Q, &(size_t){0}) != 0)
@@ -52,9 +54,10 @@ static int build(axcon_prep_t *p, const uint8_t *codes, double threshold, axcon_
         st = AXCON_ENOMEM;
         goto done;
     }
+    /* the caller's weights and codes are checked by the frequencies (encode stage) first */
+    if (given && (st = axcon_freq1(codes, N, L, p->w, p->f, err)) != AXCON_OK) goto done;
     /* identity weights depend on the rows only: group every row, then weigh the groups */
-    if ((st = ax_row_groups(codes, N, L, threshold > 0.0 ? NULL : p->w, p->gid, first, &p->nu, err)) != AXCON_OK)
-        goto done;
+    if ((st = ax_row_groups(codes, N, L, given ? p->w : NULL, p->gid, first, &p->nu, err)) != AXCON_OK) goto done;
     if (p->nu == 0) {
         st = axcon_error_set(err, AXCON_EINPUT, "no sequence with a positive weight");
         goto done;
@@ -69,7 +72,7 @@ static int build(axcon_prep_t *p, const uint8_t *codes, double threshold, axcon_
     for (size_t u = 0; u < nu; u++) memcpy(p->rows + u * L, codes + first[u] * L, L);
     for (size_t n = 0; n < N; n++)
         if (p->gid[n] != SIZE_MAX) p->mult[p->gid[n]]++;
-    if (threshold > 0.0) {
+    if (!given) {
         if (!(p->w = ax_alloc(N, sizeof *p->w, 0, "sequence weights", err))) {
             st = AXCON_ENOMEM;
             goto done;
@@ -83,20 +86,11 @@ static int build(axcon_prep_t *p, const uint8_t *codes, double threshold, axcon_
     for (size_t n = 0; n < N; n++)
         if (p->gid[n] != SIZE_MAX) p->wu[p->gid[n]] += p->w[n];
     if ((st = axcon_weights_sum(p->w, N, &p->neff, err)) != AXCON_OK) goto done;
-    if ((st = axcon_freq1(codes, N, L, p->w, p->f, err)) != AXCON_OK) goto done;
+    if (!given && (st = axcon_freq1(codes, N, L, p->w, p->f, err)) != AXCON_OK) goto done;
     axcon_debug("prepared alignment: %zu sequences, %zu distinct, %zu columns, Neff %.4f", N, nu, L, p->neff);
 done:
     free(first);
     return st;
-}
-
-static int check_codes(const uint8_t *codes, size_t nl, size_t L, axcon_error_t *err)
-{
-    for (size_t k = 0; k < nl; k++)
-        if (codes[k] > AXCON_GAP)
-            return axcon_error_set(err, AXCON_EINPUT, "state code %u at sequence %zu, column %zu is out of range 0..20",
-                                   (unsigned)codes[k], k / L + 1, k % L + 1);
-    return AXCON_OK;
 }
 
 int axcon_prep_new(const axcon_msa_t *msa, double id_threshold, axcon_prep_t **out, axcon_error_t *err)
@@ -127,13 +121,9 @@ int axcon_prep_from_codes(const uint8_t *codes, size_t nseq, size_t ncol, const 
                           axcon_error_t *err)
 {
     *out = NULL;
-    size_t nl;
     int st;
     if (!codes || nseq == 0 || ncol == 0)
         return axcon_error_set(err, AXCON_EINPUT, "alignment has %zu sequences and %zu columns", nseq, ncol);
-    if (ax_mul_ok(nseq, ncol, &nl) != 0)
-        return axcon_error_set(err, AXCON_ENOMEM, "prepared alignment: %zu x %zu too large", nseq, ncol);
-    if ((st = check_codes(codes, nl, ncol, err)) != AXCON_OK) return st;
     axcon_prep_t *p = ax_alloc(1, sizeof *p, 1, "prepared alignment", err);
     if (!p) return AXCON_ENOMEM;
     p->N = nseq;
@@ -143,8 +133,7 @@ int axcon_prep_from_codes(const uint8_t *codes, size_t nseq, size_t ncol, const 
         return AXCON_ENOMEM;
     }
     for (size_t n = 0; n < nseq; n++) p->w[n] = w ? w[n] : 1.0;
-    double s;
-    if ((st = axcon_weights_sum(p->w, nseq, &s, err)) != AXCON_OK || (st = build(p, codes, 0.0, err)) != AXCON_OK) {
+    if ((st = build(p, codes, 0.0, err)) != AXCON_OK) {
         axcon_prep_free(p);
         return st;
     }

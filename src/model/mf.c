@@ -263,11 +263,11 @@ int axcon_mf_scores_codes(const uint8_t *codes, size_t nseq, size_t ncol, const 
 void axcon_mf_estimate(size_t L, size_t N, size_t ndistinct, double pseudocount, int threads, double *bytes,
                        double *seconds)
 {
-    double Lf = (double)L, Nf = (double)N, nu = (double)ndistinct;
+    double Lf = (double)L, nu = (double)ndistinct; /* N: the solvers see only the distinct rows */
     double n = QK * Lf, m = nu + 1.0, cd, cl, b, t;
     if (threads < 1) threads = 1;
+    (void)N;
     mf_costs(L, ndistinct + 1, &cd, &cl);
-    (void)Nf;
     if (pseudocount > 0.0 && cl < cd) {
         /* V (m x n), block sums (m x L), K (m x m), coupling strip (32*20 x n) */
         b = 8.0 * (m * n + m * Lf + m * m + (double)STRIP_POS * QK * n);

@@ -35,19 +35,23 @@ static const double g_coef[AXCON_HEAD_NFEAT] = {0.32423, 0.298767, -0.156898, 0.
 static const double g_intercept = -2.10574;
 static const double g_alpha = 0.3; /* weight of z_F added to the z-scored logit (CV above) */
 
+/* Weighted entropy (nats) of a column's 21 frequencies. */
+static double column_entropy(const double *f)
+{
+    double h = 0.0;
+    for (int a = 0; a < AXCON_Q; a++)
+        if (f[a] > 0.0) h -= f[a] * log(f[a]);
+    return h;
+}
+
 int axcon_head_column_stats(const axcon_prep_t *p, double *gap, double *ent, axcon_error_t *err)
 {
     if (!p || !gap || !ent) return axcon_error_set(err, AXCON_EUSAGE, "head: NULL argument");
     const size_t L = axcon_prep_ncol(p);
     const double *f = axcon_prep_freq(p);
     for (size_t i = 0; i < L; i++) {
-        double h = 0.0;
-        for (int a = 0; a < AXCON_Q; a++) {
-            double q = f[i * AXCON_Q + a];
-            if (q > 0.0) h -= q * log(q);
-        }
         gap[i] = f[i * AXCON_Q + AXCON_GAP];
-        ent[i] = h;
+        ent[i] = column_entropy(f + i * AXCON_Q);
     }
     return AXCON_OK;
 }
@@ -255,13 +259,10 @@ int axcon_head_channels(const axcon_head_input_t *in, float *X, axcon_error_t *e
     double *gap = col, *ent = col + L, *hyd = col + 2 * L;
     for (size_t i = 0; i < L; i++) {
         const double *f = in->freq + i * AXCON_Q;
-        double h = 0.0, k = 0.0;
-        for (int a = 0; a < AXCON_Q; a++) {
-            if (f[a] > 0.0) h -= f[a] * log(f[a]);
-            k += f[a] * g_kd[a];
-        }
+        double k = 0.0;
+        for (int a = 0; a < AXCON_Q; a++) k += f[a] * g_kd[a];
         gap[i] = f[AXCON_GAP];
-        ent[i] = h / log((double)AXCON_Q);
+        ent[i] = column_entropy(f) / log((double)AXCON_Q);
         hyd[i] = k;
     }
     float *x = X;
