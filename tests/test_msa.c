@@ -250,14 +250,12 @@ static const char *g_sto =
     "s1     ACWDkE\n"
     "#=GR s1 SS HHHHHH\n"
     "s2     -C-D.E\n"
-    "#=GC RF xxx.xx\n"
+    "#=GC RF xx.xxx\n"
     "\n"
     "hom1   FG\n"
     "s1     FG\n"
     "s2     F-\n"
-    "//\n"
-    "# STOCKHOLM 1.0\n"
-    "other  ACDEFG\n"
+    "#=GC RF xx\n"
     "//\n";
 
 static void test_stockholm_interleaved(void)
@@ -265,7 +263,7 @@ static void test_stockholm_interleaved(void)
     axcon_msa_t *m = parse(g_sto);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(axcon_msa_format(m), AXCON_FMT_STOCKHOLM);
-    CU_ASSERT_EQUAL(axcon_msa_nseq(m), 3); /* only the first alignment */
+    CU_ASSERT_EQUAL(axcon_msa_nseq(m), 3);
     CU_ASSERT_EQUAL(axcon_msa_ncol(m), 6);
     CU_ASSERT_STRING_EQUAL(axcon_msa_query_name(m), "hom1");
     CU_ASSERT_STRING_EQUAL(axcon_msa_seq_name(m, 2), "s2");
@@ -279,6 +277,101 @@ static void test_stockholm_interleaved(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(axcon_msa_nseq(m), 2);
     CU_ASSERT_STRING_EQUAL(row_str(m, 1), "A--E");
+    axcon_msa_free(m);
+}
+
+/* Stockholm rows are column-aligned (Easel's trna-5.stk layout): '.' and '-' are gaps in any
+ * row, lowercase letters are residues of insert columns, and a column is a match column when
+ * #=GC RF (or, without it, the query) has a residue there. Lowercase once switched the reader
+ * to A3M's row-by-row insert removal and failed with a wrong match-column count. */
+static const char *g_sto_rf =
+    "# STOCKHOLM 1.0\n"
+    "\n"
+    "seq1  ACDE.FGhiKL-MN\n"
+    "seq2  AC-EwFG..KLpMN\n"
+    "seq3  AC.E.FG..KL-MN\n"
+    "#=GC RF xxxx.xx..xx.xx\n"
+    "//\n";
+
+static void test_stockholm_columns(void)
+{
+    axcon_msa_t *m = parse(g_sto_rf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(axcon_msa_nseq(m), 3);
+    CU_ASSERT_EQUAL(axcon_msa_ncol(m), 10);
+    CU_ASSERT_STRING_EQUAL(axcon_msa_query_seq(m), "ACDEFGHIKLMN");
+    CU_ASSERT_STRING_EQUAL(pos_str(m), "1,2,3,4,5,6,9,10,11,12");
+    CU_ASSERT_STRING_EQUAL(row_str(m, 1), "AC-EFGKLMN");
+    CU_ASSERT_STRING_EQUAL(row_str(m, 2), "AC-EFGKLMN");
+    axcon_msa_free(m);
+    /* without RF, the query's residues define the match columns, its lowercase ones too */
+    char *norf = strdup(g_sto_rf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(norf);
+    char *rf = strstr(norf, "#=GC RF");
+    memcpy(rf, "#=GC SS", 7); /* another per-column annotation, not a reference */
+    m = parse(norf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(axcon_msa_ncol(m), 12);
+    CU_ASSERT_STRING_EQUAL(pos_str(m), "1,2,3,4,5,6,7,8,9,10,11,12");
+    CU_ASSERT_STRING_EQUAL(row_str(m, 1), "AC-EFG--KLMN");
+    CU_ASSERT_STRING_EQUAL(row_str(m, 2), "AC-EFG--KLMN");
+    axcon_msa_free(m);
+    free(norf);
+    /* RF split over blocks, with its name padded as Pfam writes it */
+    m = parse("# STOCKHOLM 1.0\nq    AcD\ns    A-D\n#=GC RF  x.x\n\nq    EF\ns    e.\n#=GC RF  xx\n//\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_STRING_EQUAL(pos_str(m), "1,3,4,5");
+    CU_ASSERT_STRING_EQUAL(row_str(m, 1), "ADE-");
+    axcon_msa_free(m);
+}
+
+/* Inputs that are not protein alignments are refused with the reason, never read. */
+static void test_not_protein_alignments(void)
+{
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"# STOCKHOLM 1.0\nq ACDE\ns AC-E\n//\n# STOCKHOLM 1.0\nr ACDE\n//\n",
+         "mem.txt:5: a second alignment starts here (the first ended at line 4): axcon reads one alignment a file; "
+         "split the file into one file per alignment"},
+        {"# STOCKHOLM 1.0\nq ACDE\ns AC-E\n//\nmore text\n",
+         "mem.txt:5: text after the '//' that ends the alignment at line 4"},
+        {"# STOCKHOLM 1.0\nq ACDE\ns AC-E\n#=GC RF xxx\n//\n",
+         "mem.txt:4: the #=GC RF annotation has 3 columns, the alignment's rows have 4"},
+        {"# STOCKHOLM 1.0\nq acDE\ns AC-E\n#=GC RF ..xx\n//\n", NULL},
+        {"# STOCKHOLM 1.0\nq ac--\ns ACDE\n#=GC RF ..xx\n//\n",
+         "mem.txt:2: the query ('q') has no match columns (none of its residues is in a match column of the #=GC RF "
+         "annotation)"},
+        {">r1\nGGCUAGCUCAGUUGGUAGAGCAC\n>r2\nGGCUAGCUCAG-UGGUAGAGCAU\n>r3\nGCCUAGCUCAGUUGGUAGAGCAC\n",
+         "mem.txt: a nucleotide alignment? 100.0% of its 68 residues are A, C, G, T/U or N: axcon predicts protein "
+         "contacts from amino-acid alignments"},
+        {">d1\nATGGCGTTAACGNNACGTAC\n>d2\nATGGCGTTAACGAAACGTAC\n",
+         "mem.txt: a nucleotide alignment? 100.0% of its 40 residues are A, C, G, T/U or N: axcon predicts protein "
+         "contacts from amino-acid alignments"},
+        {"This is a line of plain text and not an alignment\n",
+         "mem.txt:1: one line of text is not an alignment (a PSICOV alignment has one aligned sequence a line, the "
+         "query first, and its homologs after it)"},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        axcon_error_t e;
+        int rc;
+        axcon_msa_t *m = parse_opts(cases[t].text, strlen(cases[t].text), NULL, &e, &rc);
+        if (!cases[t].msg) { /* the query's lowercase residues in RF match columns are kept */
+            CU_ASSERT_EQUAL(rc, AXCON_OK);
+            if (m) CU_ASSERT_STRING_EQUAL(row_str(m, 1), "-E");
+            if (m) CU_ASSERT_STRING_EQUAL(pos_str(m), "3,4");
+            axcon_msa_free(m);
+            continue;
+        }
+        CU_ASSERT_EQUAL(rc, AXCON_EINPUT);
+        CU_ASSERT_PTR_NULL(m);
+        CU_ASSERT_STRING_EQUAL(e.msg, cases[t].msg);
+        if (strcmp(e.msg, cases[t].msg)) printf("\ncase %zu: %s\n", t, e.msg);
+        axcon_msa_free(m);
+    }
+    /* a protein rich in A, C, G, T and N (here 80%) stays a protein */
+    axcon_msa_t *m = parse(">q\nGATTACAGATTACAGAWWWW\n>s\nGATTACAGATTACAGAWWWW\n");
+    CU_ASSERT_PTR_NOT_NULL(m);
     axcon_msa_free(m);
 }
 
@@ -433,15 +526,16 @@ static void test_max_line_and_max_seqs(void)
     CU_ASSERT_STRING_EQUAL(e.msg, "mem.txt:4: line longer than 10 bytes");
     /* a long line with no newline at all, larger than the internal buffer */
     size_t big = (size_t)3 << 20;
-    char *huge = malloc(big);
+    char *huge = malloc(2 * big + 1); /* two rows, the second with no newline */
     CU_ASSERT_PTR_NOT_NULL_FATAL(huge);
-    memset(huge, 'A', big);
+    memset(huge, 'L', 2 * big + 1);
+    huge[big] = '\n';
     o.max_line = (size_t)1 << 20;
     m = parse_opts(huge, big, &o, &e, &rc);
     CU_ASSERT_EQUAL(rc, AXCON_EINPUT);
     CU_ASSERT_STRING_EQUAL(e.msg, "mem.txt:1: line longer than 1048576 bytes");
-    o.max_line = (size_t)4 << 20; /* and within the limit it is one PSICOV row */
-    m = parse_opts(huge, big, &o, &e, &rc);
+    o.max_line = (size_t)4 << 20; /* and within the limit they are two PSICOV rows */
+    m = parse_opts(huge, 2 * big + 1, &o, &e, &rc);
     CU_ASSERT_EQUAL(rc, AXCON_OK);
     if (m) CU_ASSERT_EQUAL(axcon_msa_ncol(m), big);
     axcon_msa_free(m);
@@ -1031,6 +1125,8 @@ static void register_suites(void)
                                             {"a2m_equal_lengths", test_a2m_equal_lengths},
                                             {"psicov", test_psicov},
                                             {"stockholm_interleaved", test_stockholm_interleaved},
+                                            {"stockholm_columns", test_stockholm_columns},
+                                            {"not_protein_alignments", test_not_protein_alignments},
                                             {"crlf_and_bom", test_crlf_and_bom},
                                             {"forced_format", test_forced_format},
                                             {0, 0}});

@@ -488,6 +488,8 @@ typedef struct {
     size_t stcap;
     uint32_t *hslot;            /* open-addressing name hash: row + 1, 0 = empty */
     size_t hcap;
+    char *rf;                   /* the '#=GC RF' reference annotation, blocks joined (NULL: none) */
+    size_t rflen, rfcap, rfline;
 } bld_t;
 
 static void bld_free(bld_t *b)
@@ -499,6 +501,7 @@ static void bld_free(bld_t *b)
     free(b->segs);
     free(b->stamp);
     free(b->hslot);
+    free(b->rf);
 }
 
 static const char *row_name(const bld_t *b, size_t i) { return b->names + b->rows[i].name; }
@@ -712,6 +715,27 @@ typedef struct {
     size_t block, nseen, first, last;
 } sto_block_t;
 
+/* Append the text of a '#=GC RF' line (one per block) to the reference annotation. */
+static int sto_add_rf(bld_t *b, const char *s, size_t n, size_t line)
+{
+    size_t i = 0;
+    while (i < n && is_space((unsigned char)s[i])) i++;
+    if (!b->rf) b->rfline = line;
+    ENSURE(b->rf, b->rfcap, b->rflen + (n - i) + 1, "reference annotation", b->err);
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (is_space(c)) continue;
+        if (c < 0x21 || c >= 0x7f)
+            return perr(b->err, AXCON_EINPUT, b->name, line, "invalid character '\\x%02X' in the #=GC RF line", c);
+        b->rf[b->rflen++] = (char)c;
+    }
+    b->rf[b->rflen] = '\0';
+    return AXCON_OK;
+}
+
+/* A residue (match) column of the RF line: a letter or 'x'; '.', '-', '_' and '~' are inserts. */
+static int rf_is_match(int c) { return c != '.' && c != '-' && c != '_' && c != '~'; }
+
 static int sto_end_block(bld_t *b, sto_block_t *k)
 {
     if (k->nseen == 0) return AXCON_OK;
@@ -749,6 +773,9 @@ static int parse_stockholm(bld_t *b, rd_t *r)
         }
         if (s[0] == '#') {
             if ((rc = check_nul(b, s, n, r->lineno)) < 0) return rc;
+            if (n > 7 && !memcmp(s, "#=GC RF", 7) && is_space((unsigned char)s[7]) &&
+                (rc = sto_add_rf(b, s + 8, n - 8, r->lineno)) < 0)
+                return rc;
             continue;
         }
         size_t ne = i, j;
@@ -797,6 +824,22 @@ static int parse_stockholm(bld_t *b, rd_t *r)
     if (!ended)
         return perr(b->err, AXCON_EINPUT, b->name, r->lineno ? r->lineno : 1,
                     "Stockholm alignment not terminated by '//' (truncated file?)");
+    /* one alignment a file: a second one (Pfam's and Rfam's multi-family files) is refused,
+     * never silently dropped */
+    size_t end_line = r->lineno;
+    while ((rc = rd_line(r, &s, &n)) > 0) {
+        size_t i = 0;
+        while (i < n && is_space((unsigned char)s[i])) i++;
+        if (i == n) continue;
+        if (n >= 11 && !memcmp(s, "# STOCKHOLM", 11))
+            return perr(b->err, AXCON_EINPUT, b->name, r->lineno,
+                        "a second alignment starts here (the first ended at line %zu): axcon reads one alignment "
+                        "a file; split the file into one file per alignment",
+                        end_line);
+        return perr(b->err, AXCON_EINPUT, b->name, r->lineno,
+                    "text after the '//' that ends the alignment at line %zu", end_line);
+    }
+    if (rc < 0) return rc;
     if ((rc = sto_end_block(b, &k)) < 0) return rc;
     if (b->nrow == 0) return AXCON_OK;
     /* gather every row's segments into one contiguous row */
@@ -851,12 +894,37 @@ static void pos_list_add(char *dst, size_t cap, size_t *len, int *more, int a, i
     *len += (size_t)k;
 }
 
+/* A nucleotide alignment read as protein would give a confident, meaningless prediction
+ * (A, C, G, T are amino acids too, and RNA's U reads as selenocysteine, i.e. C): refuse
+ * alignments whose residues are nearly all A, C, G, T/U or N. Proteins sit near 25%. */
+#define NUC_FRACTION 0.9
+static int check_protein(bld_t *b, const uint8_t *codes, size_t n)
+{
+    static const int nuc[] = {0 /*A*/, 4 /*C, U*/, 7 /*G*/, 16 /*T*/, 2 /*N*/};
+    size_t cnt[AXCON_Q] = {0}, res = 0, k = 0;
+    for (size_t i = 0; i < n; i++) cnt[codes[i]]++;
+    for (int a = 0; a < AXCON_GAP; a++) res += cnt[a];
+    for (size_t t = 0; t < sizeof nuc / sizeof nuc[0]; t++) k += cnt[nuc[t]];
+    if (res < 20 || (double)k < NUC_FRACTION * (double)res) return AXCON_OK;
+    return perr(b->err, AXCON_EINPUT, b->name, 0,
+                "a nucleotide alignment? %.1f%% of its %zu residues are A, C, G, T/U or N: axcon predicts "
+                "protein contacts from amino-acid alignments",
+                100.0 * (double)k / (double)res, res);
+}
+
 static int finish(bld_t *b, axcon_msa_format_t fmt, int forced, axcon_msa_t **out)
 {
     const axcon_msa_opts_t *o = b->opts;
     size_t N = b->nrow;
     if (N == 0) return perr(b->err, AXCON_EINPUT, b->name, 0, "no sequences found");
-    int rows_mode = (b->acc & C_LOWER) != 0; /* lowercase present: drop inserts row by row */
+    /* lowercase present: drop inserts row by row (A3M); Stockholm rows are column-aligned
+     * already, whatever their case */
+    int sto = fmt == AXCON_FMT_STOCKHOLM;
+    int rows_mode = !sto && (b->acc & C_LOWER) != 0;
+    if (fmt == AXCON_FMT_PSICOV && N == 1)
+        return perr(b->err, AXCON_EINPUT, b->name, b->rows[0].line,
+                    "one line of text is not an alignment (a PSICOV alignment has one aligned sequence a line, "
+                    "the query first, and its homologs after it)");
     size_t len0 = row_len(b, 0);
     int equal = 1;
     for (size_t i = 1; i < N && equal; i++) equal = row_len(b, i) == len0;
@@ -873,10 +941,20 @@ static int finish(bld_t *b, axcon_msa_format_t fmt, int forced, axcon_msa_t **ou
     if (!forced && (fmt == AXCON_FMT_FASTA || fmt == AXCON_FMT_A3M))
         fmt = !rows_mode ? AXCON_FMT_FASTA : equal ? AXCON_FMT_A2M : AXCON_FMT_A3M;
 
-    /* the query's match columns, which of them are kept, and their query numbering */
+    /* the query's match columns, which of them are kept, and their query numbering. Match
+     * columns: A3M/A2M the uppercase and '-' ones; Stockholm those where '#=GC RF' (when
+     * present) or else the query has a residue; aligned FASTA and PSICOV every column. */
     const uint8_t *q = b->ar + b->rows[0].off;
+    const char *rf = sto ? b->rf : NULL;
+    if (rf && b->rflen != len0)
+        return perr(b->err, AXCON_EINPUT, b->name, b->rfline,
+                    "the #=GC RF annotation has %zu columns, the alignment's rows have %zu", b->rflen, len0);
     size_t M = 0, K = 0, R = 0;
-    for (size_t j = 0; j < len0; j++) M += !rows_mode || !(q[j] & C_INSERT);
+#define IS_MATCH(j)                                                                                    \
+    (rows_mode ? !(q[j] & C_INSERT) : rf ? rf_is_match((unsigned char)rf[j])                          \
+                                         : !sto || is_letter((unsigned char)b->qraw[j]))
+    if (b->qlen == len0)
+        for (size_t j = 0; j < len0; j++) M += IS_MATCH(j);
     uint8_t *keep = ax_alloc(M ? M : 1, 1, 1, "column table", b->err);
     int *pos = ax_alloc(M ? M : 1, sizeof *pos, 0, "column table", b->err);
     size_t *kidx = ax_alloc(M ? M : 1, sizeof *kidx, 0, "column table", b->err);
@@ -896,7 +974,7 @@ static int finish(bld_t *b, axcon_msa_format_t fmt, int forced, axcon_msa_t **ou
     for (size_t j = 0, m = 0; j < len0; j++) {
         int c = (unsigned char)b->qraw[j];
         if (is_letter(c)) qseq[R++] = (char)(c >= 'a' ? c - 32 : c);
-        if (rows_mode && (q[j] & C_INSERT)) continue;
+        if (!IS_MATCH(j)) continue;
         if (is_letter(c)) {
             keep[m] = 1;
             pos[K] = (int)R;
@@ -904,11 +982,14 @@ static int finish(bld_t *b, axcon_msa_format_t fmt, int forced, axcon_msa_t **ou
         }
         m++;
     }
+#undef IS_MATCH
     qseq[R] = '\0';
     if (K == 0) {
         rc = perr(b->err, AXCON_EINPUT, b->name, b->rows[0].line, "the query ('%.80s') has no match columns%s",
                   row_name(b, 0),
-                  R ? " (all its residues are lowercase insertions)" : " (it has no residues, only gaps)");
+                  !R ? " (it has no residues, only gaps)"
+                  : rf ? " (none of its residues is in a match column of the #=GC RF annotation)"
+                       : " (all its residues are lowercase insertions)");
         goto fail;
     }
 
@@ -941,6 +1022,7 @@ static int finish(bld_t *b, axcon_msa_format_t fmt, int forced, axcon_msa_t **ou
         }
     }
     for (size_t i = 0; i < N; i++) name_off[i] = b->rows[i].name;
+    if ((rc = check_protein(b, ar, N * K)) < 0) goto fail;
 
     /* drop gappy sequences (never the query) */
     size_t Nk = N;
