@@ -733,7 +733,8 @@ static int sto_add_rf(bld_t *b, const char *s, size_t n, size_t line)
     return AXCON_OK;
 }
 
-/* A residue (match) column of the RF line: a letter or 'x'; '.', '-', '_' and '~' are inserts. */
+/* A match column of the RF line: any character but the insert marks '.', '-', '_' and '~'
+ * (Stockholm writes a residue or 'x' there). */
 static int rf_is_match(int c) { return c != '.' && c != '-' && c != '_' && c != '~'; }
 
 static int sto_end_block(bld_t *b, sto_block_t *k)
