@@ -518,6 +518,35 @@ static void test_formats(void)
     p = parse_ok("2 9 0 8 0.5\n1 8 0 8 0.95\n", AXCON_PRED_PSICOV);
     CU_ASSERT(first_is(p, 1, 8, 0.95));
     axcon_pred_free(p);
+    /* GREMLIN, with and without its header: r_sco ranks */
+    p = parse_ok("i\tj\ti_id\tj_id\tr_sco\ts_sco\tprob\n2\t9\t2_K\t9_L\t0.20\t2.9\t0.95\n"
+                 "1\t8\t1_M\t8_K\t0.31\t3.1\t0.97\n3\t12\t3_A\t12_G\t0.1\t1.0\t0.4\n",
+                 AXCON_PRED_GREMLIN);
+    CU_ASSERT(first_is(p, 1, 8, 0.31) && axcon_pred_npairs(p) == 3);
+    axcon_pred_free(p);
+    p = parse_ok("2 9 2_K 9_L 0.20 2.9 0.95\n", AXCON_PRED_GREMLIN);
+    CU_ASSERT(first_is(p, 2, 9, 0.20));
+    axcon_pred_free(p);
+    {
+        static const char *const bad[][2] = {
+            {"i j i_id j_id r_sco s_sco prob\n2 9 2_K 9_L 0.2 2.9\n", ":2: expected 7 columns"},
+            {"i j i_id j_id r_sco s_sco prob\n2 9 3_K 9_L 0.2 2.9 0.9\n", ":2: columns 3 and 4 must name"},
+            {"i j i_id j_id r_sco s_sco prob\n2 9 2_K 9_L 0.2 2.9 1.5\n", ":2: prob '1.5' is not in [0, 1]"},
+            {"i j i_id j_id r_sco s_sco prob\n2 9 2_K 9_L nan 2.9 0.5\n", ":2:"},
+            {"i j gene i_id j_id r_sco s_sco prob I_prob\n", ":1: an inter-chain GREMLIN file"},
+            {"i j i_id j_id score\n1 5 1_A 5_C 0.1\n", ":1: expected GREMLIN's header"},
+        };
+        for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+            axcon_error_t e;
+            axcon_error_clear(&e);
+            axcon_pred_t *q = NULL;
+            int rc = axcon_pred_parse("g.txt", bad[k][0], strlen(bad[k][0]), AXCON_PRED_AUTO, 0, &q, &e);
+            CU_ASSERT_EQUAL(rc, AXCON_EINPUT);
+            CU_ASSERT_PTR_NULL(q);
+            if (!strstr(e.msg, bad[k][1])) fprintf(stderr, "gremlin case %zu: %s\n", k, e.msg);
+            CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, bad[k][1]));
+        }
+    }
 
     /* explicit format, gzip file */
     char *gzp = axt_tmp("p.tsv.gz");
@@ -540,6 +569,8 @@ static void test_formats(void)
     CU_ASSERT(axcon_pred_format_parse("freecontact", &f) == 0 && f == AXCON_PRED_FREECONTACT);
     CU_ASSERT(axcon_pred_format_parse("bogus", &f) == -1);
     CU_ASSERT_STRING_EQUAL(axcon_pred_format_name(AXCON_PRED_PSICOV), "psicov");
+    CU_ASSERT(axcon_pred_format_parse("gremlin", &f) == 0 && f == AXCON_PRED_GREMLIN);
+    CU_ASSERT_STRING_EQUAL(axcon_pred_format_name(AXCON_PRED_GREMLIN), "gremlin");
 }
 
 /* ---- CLI ------------------------------------------------------------------------------- */

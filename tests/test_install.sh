@@ -39,6 +39,15 @@ nexp=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -c '^axcon_')
 echo "installed: $so (soname $soname, $nexp axcon_ symbols exported)"
 
 prefix=$(pkg-config --variable=prefix "$pcfile") || fail "pkg-config cannot read $pcfile"
+# the Python module, when configure found where it goes, and the library path it was given
+pymod=$(find "$tmp/root" -path '*/axcon/__init__.py' | head -1)
+if grep -q '^AXCON_PYDIR = .' "$bld/Makefile"; then
+    [ -n "$pymod" ] || fail "make install did not install the Python module"
+    grep -q "^LIBAXCON = \"$prefix/lib/libaxcon.so.1\"" "$(dirname "$pymod")/_libpath.py" ||
+        fail "the installed _libpath.py does not name $prefix/lib/libaxcon.so.1"
+    echo "python module: ${pymod#"$tmp/root"}"
+fi
+
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 # relocate PC-FILE ROOT: the installed axcon.pc, its prefix moved under ROOT
 relocate() { sed "s|^prefix=.*|prefix=$2$prefix|" "$1" >"$1.tmp" && mv "$1.tmp" "$1"; }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "axcon/contacts.h"
@@ -16,10 +17,10 @@
 
 static void test_format_names(void)
 {
-    const char *names[] = {"rr", "mat", "tsv", "csv", "plmc", "rosetta"};
+    const char *names[] = {"rr", "mat", "tsv", "csv", "plmc", "rosetta", "psicov"};
     axcon_error_t err;
     axcon_error_clear(&err);
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < 7; k++) {
         axcon_outfmt_t f;
         CU_ASSERT_EQUAL(axcon_outfmt_parse(names[k], &f, &err), AXCON_OK);
         CU_ASSERT_STRING_EQUAL(axcon_outfmt_name(f), names[k]);
@@ -390,6 +391,104 @@ static void test_npz(void)
     CU_ASSERT_EQUAL(axcon_npz_begin(NULL, &z, &err), AXCON_EUSAGE);
 }
 
+/* psicov: i j 0 8 score, ranked like tsv */
+static void test_psicov(void)
+{
+    axcon_cmap_t *cm = build_map();
+    char *got = render(cm, AXCON_OUT_PSICOV, "3");
+    CU_ASSERT_STRING_EQUAL(got, "1 9 0 8 5\n1 10 0 8 5\n2 9 0 8 5\n");
+    free(got);
+    done_map(cm);
+}
+
+static char *render_ex(const axcon_cmap_t *cm, const axcon_write_opts_t *wo, int *status, axcon_error_t *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    axcon_top_t t;
+    CU_ASSERT_EQUAL(axcon_top_parse("1", &t, err), AXCON_OK);
+    *status = axcon_write_contacts_ex(fp, cm, AXCON_OUT_RR, &t, wo, err);
+    fclose(fp);
+    return buf;
+}
+
+/* --author, --target, --remark: the RR header CASP asks for, and the checks of each field */
+static void test_rr_header_fields(void)
+{
+    axcon_cmap_t *cm = build_map();
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    int st;
+    axcon_write_opts_t wo = {"1234-5678", "T1061", "trained on nothing\nsecond line"};
+    char *got = render_ex(cm, &wo, &st, &err);
+    CU_ASSERT_EQUAL(st, AXCON_OK);
+    const char *want = "PFRMAT RR\nTARGET T1061\nAUTHOR 1234-5678\nREMARK trained on nothing\n"
+                       "REMARK second line\nMETHOD axcon ";
+    CU_ASSERT_EQUAL(strncmp(got, want, strlen(want)), 0);
+    free(got);
+    /* defaults: the query name and axcon, no REMARK */
+    axcon_write_opts_t none = {0};
+    got = render_ex(cm, &none, &st, &err);
+    want = "PFRMAT RR\nTARGET T0001\nAUTHOR axcon\nMETHOD";
+    CU_ASSERT(st == AXCON_OK && !strncmp(got, want, strlen(want)));
+    free(got);
+    const axcon_write_opts_t bad[] = {{"two words", 0, 0}, {"", 0, 0}, {0, "T1\t2", 0}, {0, 0, "a\001b"},
+                                      {"12345678901234567890123456789012345678901234567890123456789012345", 0, 0}};
+    const char *what[] = {"AUTHOR", "AUTHOR", "TARGET", "REMARK", "AUTHOR"};
+    for (int k = 0; k < 5; k++) {
+        got = render_ex(cm, &bad[k], &st, &err);
+        CU_ASSERT_EQUAL(st, AXCON_EUSAGE);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, what[k]));
+        CU_ASSERT_EQUAL(got[0], '\0'); /* nothing written */
+        free(got);
+    }
+    char many[200];
+    memset(many, '\n', 90);
+    many[90] = '\0';
+    axcon_write_opts_t lines = {0, 0, many};
+    CU_ASSERT_EQUAL(axcon_write_opts_check(&lines, &err), AXCON_EUSAGE);
+    done_map(cm);
+}
+
+/* axcon_cmap_write: the text API bindings use; atomic (no file after a refusal) */
+static void test_cmap_write_file(void)
+{
+    axcon_cmap_t *cm = build_map();
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    char dir[] = "/tmp/axcon-out.XXXXXX", path[256];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/x.rr", dir);
+    CU_ASSERT_EQUAL(axcon_cmap_write(cm, path, "rr", "2", "9999-0000", NULL, "r1", &err), AXCON_OK);
+    FILE *fp = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    char buf[2048];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "AUTHOR 9999-0000\nREMARK r1\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "ACDEFGHIKL\n1 9 0 8 "));
+    CU_ASSERT_PTR_NULL(strstr(buf, "2 9 0 8"));
+    CU_ASSERT_EQUAL(remove(path), 0);
+    CU_ASSERT_EQUAL(axcon_cmap_write(cm, path, "pdf", NULL, NULL, NULL, NULL, &err), AXCON_EUSAGE);
+    CU_ASSERT_EQUAL(axcon_cmap_write(cm, path, "tsv", "many", NULL, NULL, NULL, &err), AXCON_EUSAGE);
+    CU_ASSERT_EQUAL(axcon_cmap_write(cm, path, "rr", NULL, "a b", NULL, NULL, &err), AXCON_EUSAGE);
+    CU_ASSERT_EQUAL(fopen(path, "r"), NULL); /* nothing left behind */
+    snprintf(path, sizeof path, "%s/no/such.tsv", dir);
+    CU_ASSERT(axcon_cmap_write(cm, path, NULL, NULL, NULL, NULL, NULL, &err) < 0);
+    CU_ASSERT_EQUAL(rmdir(dir), 0);
+    /* the scores matrix is axcon_cmap_score's */
+    const double *S = axcon_cmap_scores(cm);
+    size_t L = axcon_cmap_len(cm);
+    int same = 1;
+    for (size_t i = 1; i <= L; i++)
+        for (size_t j = 1; j <= L; j++) same &= S[(i - 1) * L + (j - 1)] == axcon_cmap_score(cm, (int)i, (int)j);
+    CU_ASSERT(same);
+    done_map(cm);
+}
+
 static void register_suites(void)
 {
     axcon_log_set_level(AXCON_LOG_WARN);
@@ -401,6 +500,9 @@ static void register_suites(void)
                                        {"mat", test_mat},
                                        {"csv_plmc_rosetta", test_csv_plmc_rosetta},
                                        {"write_error", test_write_error},
+                                       {"psicov", test_psicov},
+                                       {"rr_header_fields", test_rr_header_fields},
+                                       {"cmap_write_file", test_cmap_write_file},
                                        {"npz archive", test_npz},
                                        {0, 0}});
 }

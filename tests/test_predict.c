@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axcon/error.h"
+#include "axcon/pred.h"
+#include "axcon/predict.h"
 #include "testutil.h"
 
 enum { NSEQ = 300, LEN = 40 };
@@ -121,6 +124,12 @@ static void check_format(const char *fmt, const char *text)
         double s;
         CU_ASSERT_EQUAL(sscanf(text, "%d %c %d %c %d %lf", &i, &a, &j, &b, &z, &s), 6);
         CU_ASSERT_EQUAL(lines, 10);
+    } else if (!strcmp(fmt, "psicov")) {
+        int i, j, lo, hi;
+        double sc;
+        CU_ASSERT_EQUAL(sscanf(text, "%d %d %d %d %lf", &i, &j, &lo, &hi, &sc), 5);
+        CU_ASSERT(lo == 0 && hi == 8 && i < j);
+        CU_ASSERT_EQUAL(lines, 10);
     } else if (!strcmp(fmt, "rosetta")) {
         CU_ASSERT_EQUAL(strncmp(text, "AtomPair C", 10), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(text, " SIGMOID 8.00 1.00\n"));
@@ -130,8 +139,8 @@ static void check_format(const char *fmt, const char *text)
 
 static void test_every_format(void)
 {
-    const char *fmts[] = {"tsv", "rr", "mat", "csv", "plmc", "rosetta"};
-    for (int k = 0; k < 6; k++) {
+    const char *fmts[] = {"tsv", "rr", "mat", "csv", "plmc", "rosetta", "psicov"};
+    for (int k = 0; k < 7; k++) {
         char *out = NULL, *err = NULL;
         CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -q -m mf -f %s --top 10 %s", axt_axcon(), fmts[k],
                                  planted_msa()), 0);
@@ -140,9 +149,9 @@ static void test_every_format(void)
         free(err);
     }
     /* the format follows the -o extension when -f is absent */
-    const char *exts[] = {"x.rr", "x.mat", "x.csv", "x.cst", "x.plmc", "x.tsv"};
-    const char *as[] = {"rr", "mat", "csv", "rosetta", "plmc", "tsv"};
-    for (int k = 0; k < 6; k++) {
+    const char *exts[] = {"x.rr", "x.mat", "x.csv", "x.cst", "x.plmc", "x.tsv", "x.psicov"};
+    const char *as[] = {"rr", "mat", "csv", "rosetta", "plmc", "tsv", "psicov"};
+    for (int k = 0; k < 7; k++) {
         char *path = axt_tmp(exts[k]);
         CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -m mf --top 10 -o %s %s", axt_axcon(), path, planted_msa()), 0);
         char *text = axt_slurp(path, NULL);
@@ -151,6 +160,22 @@ static void test_every_format(void)
         free(text);
         free(path);
     }
+    /* the RR header fields; the written file reads back as RR with its sequence */
+    char *rr = axt_tmp("casp.rr");
+    CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -m mf --top 5 --author 1234-5678 --target T0999 --remark one "
+                                         "--remark 'two words' -o %s %s", axt_axcon(), rr, planted_msa()), 0);
+    char *rtext = axt_slurp(rr, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rtext);
+    CU_ASSERT_EQUAL(strncmp(rtext, "PFRMAT RR\nTARGET T0999\nAUTHOR 1234-5678\nREMARK one\nREMARK two words\nMETHOD ",
+                            strlen("PFRMAT RR\nTARGET T0999\nAUTHOR 1234-5678\nREMARK one\nREMARK two words\nMETHOD ")), 0);
+    axcon_pred_t *pr = NULL;
+    axcon_error_t perr;
+    axcon_error_clear(&perr);
+    CU_ASSERT_EQUAL_FATAL(axcon_pred_read(rr, AXCON_PRED_AUTO, 0, &pr, &perr), AXCON_OK);
+    CU_ASSERT(axcon_pred_format(pr) == AXCON_PRED_RR && axcon_pred_npairs(pr) == 5 && axcon_pred_length(pr) == LEN);
+    axcon_pred_free(pr);
+    free(rtext);
+    free(rr);
     /* rosetta without --top writes 1.5L constraints */
     char *out = NULL;
     CU_ASSERT_EQUAL(axt_runf(&out, NULL, "%s predict -q -m mf -f rosetta %s", axt_axcon(), planted_msa()), 0);
@@ -290,6 +315,42 @@ static void test_degenerate_inputs(void)
     free(out);
 }
 
+/* axcon_predict_opts_set: every key sets its field, a bad value or key leaves o unchanged */
+static void test_opts_set(void)
+{
+    axcon_predict_opts_t *o = axcon_predict_opts_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    CU_ASSERT_EQUAL(o->method, AXCON_METHOD_ATTN);
+    const char *ok[][2] = {{"method", "plm"}, {"min-sep", "12"}, {"id", "0.62"}, {"apc", "no"},
+                           {"pseudocount", "0.5"}, {"sharpen", "2"}, {"tau", "0.5"}, {"lambda-h", "0.02"},
+                           {"lambda-j", "0.3"}, {"max-iter", "7"}, {"tol", "0.01"}, {"heads", "8"},
+                           {"head-dim", "16"}, {"attn-lambda", "0.1"}, {"head", "net"}, {"max-mem", "2G"}};
+    for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
+        int rc = axcon_predict_opts_set(o, ok[k][0], ok[k][1], &err);
+        if (rc) printf("\n%s=%s: %s", ok[k][0], ok[k][1], err.msg);
+        CU_ASSERT_EQUAL(rc, AXCON_OK);
+    }
+    CU_ASSERT(o->method == AXCON_METHOD_PLM && o->min_sep == 12 && o->id_threshold == 0.62 && o->apc == 0);
+    CU_ASSERT(o->mf_pseudocount == 0.5 && o->mf_sharpen == 2 && o->mf_tau == 0.5 && o->plm_lambda_h == 0.02);
+    CU_ASSERT(o->plm_lambda_j == 0.3 && o->plm_max_iter == 7 && o->attn_max_iter == 7 && o->plm_tol == 0.01);
+    CU_ASSERT(o->attn_tol == 0.01 && o->attn_heads == 8 && o->attn_dim == 16 && o->attn_lambda == 0.1);
+    CU_ASSERT(o->head == AXCON_HEAD_NET && o->max_mem == 2.0 * 1024 * 1024 * 1024);
+    axcon_predict_opts_t before = *o;
+    const char *bad[][3] = {{"min-sep", "0", "min-sep wants"}, {"id", "1.5", "id wants"}, {"apc", "maybe", "apc wants"},
+                            {"method", "dca", "unknown method"}, {"head", "big", "head wants"},
+                            {"max-mem", "lots", "max-mem wants"}, {"heads", "2.5", "heads wants"},
+                            {"tol", "", "tol wants"}, {"colour", "red", "unknown prediction option 'colour'"}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        CU_ASSERT_EQUAL(axcon_predict_opts_set(o, bad[k][0], bad[k][1], &err), AXCON_EUSAGE);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, bad[k][2]));
+    }
+    CU_ASSERT_EQUAL(axcon_predict_opts_set(o, "min-sep", NULL, &err), AXCON_EUSAGE);
+    CU_ASSERT_EQUAL(memcmp(&before, o, sizeof before), 0);
+    axcon_predict_opts_free(o);
+}
+
 static void test_bad_options(void)
 {
     const char *cases[][2] = {
@@ -304,6 +365,10 @@ static void test_bad_options(void)
         {"-x", "unknown option '-x'"},
         {"-t 0", "-t/--threads"},
         {"--max-iter", "needs a value"},
+        {"--author 'a b'", "--author: RR AUTHOR must be one word"},
+        {"--head big", "--head wants linear, net or none, got 'big'"},
+        {"--max-mem 3Q", "--max-mem wants a size"},
+        {"--tol 2", "--tol wants a number in [0,1]"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char *out = NULL, *err = NULL;
@@ -355,6 +420,7 @@ static void test_stdin_and_stdout(void)
 static void register_suites(void)
 {
     axt_suite("predict", (axt_case_t[]){{"planted_pairs_rank_first", test_planted_pairs_rank_first},
+                                        {"opts_set", test_opts_set},
                                         {"dump_features", test_dump_features},
                                         {"every_format", test_every_format},
                                         {"threads_identical", test_threads_identical},

@@ -59,6 +59,9 @@ AXCON_API double axcon_cmap_neff(const axcon_cmap_t *cm);
 AXCON_API int axcon_cmap_min_sep(const axcon_cmap_t *cm);
 /* Score of the pair (1-based query positions; 0 for unscored positions and i == j). */
 AXCON_API double axcon_cmap_score(const axcon_cmap_t *cm, int i, int j);
+/* All scores at once: L x L row-major (L = axcon_cmap_len), entry (i-1)*L + (j-1) is
+ * axcon_cmap_score(cm, i, j); owned by the map. */
+AXCON_API const double *axcon_cmap_scores(const axcon_cmap_t *cm);
 /* The ranked pairs (i < j, |i-j| >= min_sep, both positions scored), best first. */
 AXCON_API const axcon_contact_t *axcon_cmap_ranked(const axcon_cmap_t *cm, size_t *n);
 

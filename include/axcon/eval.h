@@ -91,6 +91,8 @@ typedef struct axcon_eval_result {
 
 /* Range name: "short", "medium", "long", "medium_long", "all". */
 AXCON_API const char *axcon_range_name(axcon_range_t r);
+/* sizeof(axcon_eval_result_t): bindings that lay the struct out themselves check it. */
+AXCON_API size_t axcon_eval_result_sizeof(void);
 /* 1 if separation s belongs to range r. */
 AXCON_API int axcon_range_has(axcon_range_t r, int s);
 

@@ -28,6 +28,13 @@ AXCON_API void axcon_log_init(void);
 AXCON_API void axcon_log_write(int level, const char *func, const char *fmt, ...) AXCON_PRINTF(3, 4);
 
 /* Wall seconds since axcon_log_init, CPU seconds of the process, peak RSS in kB. */
+/* Threads of the library's parallel loops (OpenMP; process-wide, as omp_set_num_threads):
+ * n >= 1; returns the count in effect afterwards (1 in a build without OpenMP). */
+AXCON_API int axcon_set_threads(int n);
+AXCON_API int axcon_get_threads(void);
+/* The library's version, "0.1.0" (AXCON_VERSION of the headers it was built with). */
+AXCON_API const char *axcon_version(void);
+
 AXCON_API double axcon_realtime(void);
 AXCON_API double axcon_cputime(void);
 AXCON_API long axcon_peak_rss_kb(void);

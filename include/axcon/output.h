@@ -26,7 +26,8 @@ typedef enum axcon_outfmt {
     AXCON_OUT_TSV,
     AXCON_OUT_CSV,
     AXCON_OUT_PLMC,
-    AXCON_OUT_ROSETTA
+    AXCON_OUT_ROSETTA,
+    AXCON_OUT_PSICOV     /* PSICOV's output: i j 0 8 score (ranked); what ConKit's psicov reader takes */
 } axcon_outfmt_t;
 
 /* "rr", "mat", ... -> format; returns AXCON_EUSAGE for an unknown name. */
@@ -44,6 +45,28 @@ AXCON_API int axcon_top_parse(const char *s, axcon_top_t *top, axcon_error_t *er
 AXCON_API size_t axcon_top_count(const axcon_top_t *top, size_t L, size_t available);
 
 /* Write the map; `top` may be NULL (all ranked pairs; "mat" always writes the full matrix). */
+/* Header fields of the CASP RR format (other formats have no header and ignore them). */
+typedef struct axcon_write_opts {
+    const char *author; /* AUTHOR: the group's CASP registration code, e.g. 1234-5678 [NULL: axcon] */
+    const char *target; /* TARGET: the CASP target id, e.g. T1061 [NULL: the query name] */
+    const char *remark; /* REMARK lines after AUTHOR, '\n' between lines [NULL: none] */
+} axcon_write_opts_t;
+
+/* Check the fields: author and target one word each of printable characters (at most 64),
+ * remark printable text (at most 80 lines); AXCON_EUSAGE naming the field otherwise. */
+AXCON_API int axcon_write_opts_check(const axcon_write_opts_t *wo, axcon_error_t *err);
+
+/* axcon_write_contacts with RR header fields (wo may be NULL: the defaults). */
+AXCON_API int axcon_write_contacts_ex(FILE *fp, const axcon_cmap_t *cm, axcon_outfmt_t fmt, const axcon_top_t *top,
+                                      const axcon_write_opts_t *wo, axcon_error_t *err);
+
+/* Write the map to `path` ("-" = stdout) atomically (a temporary file renamed on success,
+ * axcon/ofile.h): format by name (rr, mat, tsv, csv, plmc, rosetta, psicov), top as
+ * axcon_top_parse takes it (NULL = all), RR fields as in axcon_write_opts_t (NULL =
+ * defaults). All arguments are text, for bindings. */
+AXCON_API int axcon_cmap_write(const axcon_cmap_t *cm, const char *path, const char *format, const char *top,
+                               const char *author, const char *target, const char *remark, axcon_error_t *err);
+
 AXCON_API int axcon_write_contacts(FILE *fp, const axcon_cmap_t *cm, axcon_outfmt_t fmt, const axcon_top_t *top,
                                    axcon_error_t *err);
 

@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "axcon/contacts.h"
 #include "axcon/error.h"
 
 #ifdef __cplusplus
@@ -47,7 +48,8 @@ typedef enum axcon_pred_format {
     AXCON_PRED_CSV,
     AXCON_PRED_PLMC,
     AXCON_PRED_FREECONTACT,
-    AXCON_PRED_PSICOV
+    AXCON_PRED_PSICOV,
+    AXCON_PRED_GREMLIN   /* "i j i_id j_id r_sco s_sco prob" (intra-chain); score = r_sco */
 } axcon_pred_format_t;
 
 /* One predicted pair: 1-based query positions, i < j. */
@@ -58,7 +60,7 @@ typedef struct axcon_pred_pair {
 
 typedef struct axcon_pred axcon_pred_t;
 
-/* "auto", "rr", "mat", "tsv", "csv", "plmc", "freecontact", "psicov" (also accepted:
+/* "auto", "rr", "mat", "tsv", "csv", "plmc", "freecontact", "psicov", "gremlin" (also accepted:
  * "casp" for rr, "ccmpred"/"matrix" for mat, "evcouplings" for csv). 0 on success, -1 if unknown. */
 AXCON_API int axcon_pred_format_parse(const char *name, axcon_pred_format_t *out);
 AXCON_API const char *axcon_pred_format_name(axcon_pred_format_t fmt);
@@ -71,6 +73,9 @@ AXCON_API int axcon_pred_read(const char *path, axcon_pred_format_t fmt, int len
 AXCON_API int axcon_pred_parse(const char *name, const char *buf, size_t len, axcon_pred_format_t fmt, int length,
                                axcon_pred_t **out, axcon_error_t *err);
 AXCON_API void axcon_pred_free(axcon_pred_t *pred);
+/* The ranked pairs of a contact map made in this process (axcon_predict), as if written as
+ * tsv and read back, without the file: for axcon_eval_precision from bindings. */
+AXCON_API int axcon_pred_from_cmap(const axcon_cmap_t *cm, axcon_pred_t **out, axcon_error_t *err);
 
 /* The format actually parsed (never AUTO). */
 AXCON_API axcon_pred_format_t axcon_pred_format(const axcon_pred_t *pred);

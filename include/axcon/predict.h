@@ -70,6 +70,18 @@ typedef struct axcon_predict_opts {
 
 AXCON_API void axcon_predict_opts_init(axcon_predict_opts_t *o);
 
+/* For bindings that cannot lay out the struct (Python's ctypes): a heap copy with the
+ * defaults (NULL when out of memory), freed by axcon_predict_opts_free. */
+AXCON_API axcon_predict_opts_t *axcon_predict_opts_new(void);
+AXCON_API void axcon_predict_opts_free(axcon_predict_opts_t *o);
+/* Set one option from text, by the name of the CLI's long option that sets it, with the
+ * CLI's checks: method, min-sep, id, apc (yes/no, 1/0), pseudocount, sharpen, tau,
+ * lambda-h, lambda-j, max-iter, tol, heads, head-dim, attn-lambda, head (linear, net,
+ * none), max-mem (4G, 500M, 0). AXCON_EUSAGE with a one-line reason for an unknown name or
+ * a bad value ("min-sep wants a whole number >= 1, got '0'"); o is unchanged then. */
+AXCON_API int axcon_predict_opts_set(axcon_predict_opts_t *o, const char *key, const char *value,
+                                     axcon_error_t *err);
+
 /* Resource estimate of one prediction (axcon_predict_estimate). */
 typedef struct axcon_estimate {
     double bytes;      /* peak resident memory of the whole process, alignment included */

@@ -372,6 +372,7 @@ const char *axcon_batch_ext(axcon_outfmt_t fmt)
     case AXCON_OUT_CSV: return "csv";
     case AXCON_OUT_PLMC: return "plmc";
     case AXCON_OUT_ROSETTA: return "cst";
+    case AXCON_OUT_PSICOV: return "psicov";
     }
     return "out";
 }

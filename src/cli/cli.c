@@ -30,33 +30,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return AXCON_EXIT_USER;
 }
 
-int cli_parse_long(const char *s, long lo, long hi, long *out)
-{
-    if (!s || !*s) return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
-int cli_parse_double(const char *s, double lo, double hi, double *out)
-{
-    if (!s || !*s) return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || *end || !isfinite(v) || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
 int cli_threads(const char *cmd, const char *value)
 {
     long n = 0;
     if (value) {
-        if (cli_parse_long(value, 1, 4096, &n) != 0) {
+        if (ax_parse_long(value, 1, 4096, &n) != 0) {
             cli_usage_error(cmd, "-t/--threads wants a whole number from 1 to 4096, got '%s'", value);
             return -1;
         }
@@ -65,7 +43,7 @@ int cli_threads(const char *cmd, const char *value)
         for (int i = 0; i < 2 && n == 0; i++) {
             const char *v = getenv(env[i]);
             long t;
-            if (v && *v && cli_parse_long(v, 1, 4096, &t) == 0) n = t;
+            if (v && *v && ax_parse_long(v, 1, 4096, &t) == 0) n = t;
         }
         if (n == 0) {
             long c = sysconf(_SC_NPROCESSORS_ONLN);

@@ -7,6 +7,7 @@
 #define AXCON_CLI_H
 
 #include "axcon/error.h"
+#include "core/util.h"
 
 /* Exit codes of the CLI contract. */
 #define AXCON_EXIT_OK 0
@@ -23,9 +24,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * -1 after printing an error for an invalid value. */
 int cli_threads(const char *cmd, const char *value);
 
-/* Strict number parsing: whole string must be a number within [lo, hi]. 0 on success. */
-int cli_parse_long(const char *s, long lo, long hi, long *out);
-int cli_parse_double(const char *s, double lo, double hi, double *out);
+/* Strict number parsing (whole string a number within [lo, hi]; sizes such as 4G): the
+ * library's ax_parse_long, ax_parse_double and ax_parse_size of core/util.h. */
 
 /* Handle -v / -q style verbosity: call for each occurrence. */
 void cli_verbose_more(void);
@@ -58,7 +58,7 @@ enum {
     CLI_OPT_MIN_SEP = 256, CLI_OPT_TOP, CLI_OPT_ID, CLI_OPT_SEQ_GAP, CLI_OPT_COL_GAP, CLI_OPT_NO_APC, CLI_OPT_PC,
     CLI_OPT_SHARPEN, CLI_OPT_TAU, CLI_OPT_LAMBDA_H, CLI_OPT_LAMBDA_J, CLI_OPT_MAX_ITER, CLI_OPT_TOL, CLI_OPT_HEADS,
     CLI_OPT_HEAD_DIM, CLI_OPT_ATTN_LAMBDA, CLI_OPT_MAX_MEM, CLI_OPT_DRY_RUN, CLI_OPT_NO_HEAD,
-    CLI_OPT_HEAD,
+    CLI_OPT_HEAD, CLI_OPT_AUTHOR, CLI_OPT_TARGET, CLI_OPT_REMARK,
     CLI_OPT_FIRST_FREE = 512 /* commands number their own long-only options from here */
 };
 #define CLI_PREDICT_SHORTOPTS "m:t:f:vq"
@@ -75,7 +75,8 @@ enum {
     {"attn-lambda", required_argument, 0, CLI_OPT_ATTN_LAMBDA}, {"verbose", no_argument, 0, 'v'},                 \
     {"quiet", no_argument, 0, 'q'}, {"max-mem", required_argument, 0, CLI_OPT_MAX_MEM},                          \
     {"dry-run", no_argument, 0, CLI_OPT_DRY_RUN}, {"no-head", no_argument, 0, CLI_OPT_NO_HEAD},                  \
-    {"head", required_argument, 0, CLI_OPT_HEAD}
+    {"head", required_argument, 0, CLI_OPT_HEAD}, {"author", required_argument, 0, CLI_OPT_AUTHOR},              \
+    {"target", required_argument, 0, CLI_OPT_TARGET}, {"remark", required_argument, 0, CLI_OPT_REMARK}
 
 typedef struct cli_predopts {
     axcon_predict_opts_t po;
@@ -86,6 +87,8 @@ typedef struct cli_predopts {
     axcon_top_t top;
     int top_set;
     int dry_run;         /* --dry-run: print the resource estimate instead of predicting */
+    axcon_write_opts_t wo; /* --author, --target (RR header; wo.remark unused: remark[]) */
+    char remark[8192];   /* the --remark lines, '\n' between them */
 } cli_predopts_t;
 
 void cli_predopts_init(cli_predopts_t *p);
@@ -112,8 +115,6 @@ typedef struct cli_predict_stats {
 } cli_predict_stats_t;
 int cli_predict_file_ex(const char *msa_path, const char *out_path, const cli_predopts_t *p, axcon_msa_t **msa_out,
                         cli_predict_stats_t *stats, axcon_error_t *err);
-/* "4G", "500M", "2.5GB", "1000000" (bytes) -> bytes; 0 on success. */
-int cli_parse_size(const char *s, double *bytes);
 /* Memory available in bytes: physical memory, or a lower limit of the cgroup (v2 memory.max,
  * v1 memory.limit_in_bytes) or of SLURM (SLURM_MEM_PER_NODE, SLURM_MEM_PER_CPU x
  * SLURM_CPUS_PER_TASK); 0 if unknown. The default of --max-mem. */

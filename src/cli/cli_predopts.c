@@ -5,6 +5,7 @@
  * (-f, else the output file's extension, else tsv), and cli_predict_file(), the one
  * read -> predict -> write-atomically step that both commands run per alignment. */
 #include <ctype.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,28 +76,6 @@ double cli_phys_mem(void)
     return m;
 }
 
-int cli_parse_size(const char *s, double *bytes)
-{
-    if (!s || !*s) return -1;
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || !isfinite(v) || v < 0) return -1;
-    double mult = 1.0;
-    int c = toupper((unsigned char)*end);
-    if (c) {
-        const char *units = "KMGT";
-        const char *u = strchr(units, c);
-        if (!u) return -1;
-        mult = pow(1024.0, (double)(u - units + 1));
-        end++;
-        if (toupper((unsigned char)*end) == 'B') end++;
-        else if (*end == 'i' && toupper((unsigned char)end[1]) == 'B') end += 2;
-    }
-    if (*end) return -1;
-    *bytes = v * mult;
-    return 0;
-}
-
 void cli_print_estimate(FILE *fp, const char *name, const axcon_msa_t *msa, const axcon_estimate_t *est,
                         const axcon_predict_opts_t *po, int threads)
 {
@@ -118,8 +97,11 @@ void cli_predopts_usage(FILE *fp)
     fprintf(fp,
             "  -m, --method NAME     attn, mf (mean-field DCA) or plm (Potts pseudo-likelihood) [%s]\n"
             "  -t, --threads INT     threads [OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, all cores]\n"
-            "  -f, --format FMT      rr, mat, tsv, csv, plmc or rosetta [from the -o extension, else tsv]\n"
-            "                        (.rr .casp .mat .tsv .csv .plmc .ec .cst)\n"
+            "  -f, --format FMT      rr, mat, tsv, csv, plmc, rosetta or psicov [from the -o extension,\n"
+            "                        else tsv] (.rr .casp .mat .tsv .csv .plmc .ec .cst .psicov)\n"
+            "  --author CODE         rr: AUTHOR, the group's CASP registration code [axcon]\n"
+            "  --target ID           rr: TARGET [the query name]\n"
+            "  --remark TEXT         rr: a REMARK line (repeatable)\n"
             "  --min-sep INT         leave out pairs with |i-j| below this [%d]\n"
             "  --top K               pairs to write: all, a count (100), xL (1.5L) or L/k (L/5)\n"
             "                        [all; rosetta: 1.5L]\n"
@@ -152,12 +134,19 @@ void cli_predopts_usage(FILE *fp)
             d.plm_lambda_h, d.plm_lambda_j);
 }
 
+/* The long name of prediction option c (CLI_PREDICT_LONGOPTS), the key of axcon_predict_opts_set. */
+static const char *cli_predopts_name(int c)
+{
+    static const struct option opts[] = {CLI_PREDICT_LONGOPTS};
+    for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+        if (opts[k].val == c) return opts[k].name;
+    return "?";
+}
+
 int cli_predopts_handle(cli_predopts_t *p, int c, const char *arg, const char *cmd)
 {
     axcon_error_t err;
     axcon_error_clear(&err);
-    long lv;
-    double dv;
     switch (c) {
     case 'm':
         if (axcon_method_parse(arg, &p->po.method, &err) != AXCON_OK) return -cli_usage_error(cmd, "%s", err.msg);
@@ -167,71 +156,46 @@ int cli_predopts_handle(cli_predopts_t *p, int c, const char *arg, const char *c
         if (axcon_outfmt_parse(arg, &p->fmt, &err) != AXCON_OK) return -cli_usage_error(cmd, "-f: %s", err.msg);
         p->fmt_set = 1;
         break;
-    case CLI_OPT_MIN_SEP:
-        if (cli_parse_long(arg, 1, 1000000, &lv)) return -cli_usage_error(cmd, "--min-sep wants a whole number >= 1, got '%s'", arg);
-        p->po.min_sep = (int)lv;
-        break;
     case CLI_OPT_TOP:
         if (axcon_top_parse(arg, &p->top, &err) != AXCON_OK) return -cli_usage_error(cmd, "--top: %s", err.msg);
         p->top_set = 1;
         break;
-    case CLI_OPT_ID:
-        if (cli_parse_double(arg, 1e-9, 1.0, &p->po.id_threshold)) return -cli_usage_error(cmd, "--id wants a number in (0,1], got '%s'", arg);
-        break;
     case CLI_OPT_SEQ_GAP:
-        if (cli_parse_double(arg, 0.0, 1.0, &p->mo.max_seq_gap)) return -cli_usage_error(cmd, "--max-seq-gap wants a number in [0,1], got '%s'", arg);
+        if (ax_parse_double(arg, 0.0, 1.0, &p->mo.max_seq_gap)) return -cli_usage_error(cmd, "--max-seq-gap wants a number in [0,1], got '%s'", arg);
         break;
     case CLI_OPT_COL_GAP:
-        if (cli_parse_double(arg, 0.0, 1.0, &p->mo.max_col_gap)) return -cli_usage_error(cmd, "--max-col-gap wants a number in [0,1], got '%s'", arg);
+        if (ax_parse_double(arg, 0.0, 1.0, &p->mo.max_col_gap)) return -cli_usage_error(cmd, "--max-col-gap wants a number in [0,1], got '%s'", arg);
         break;
     case CLI_OPT_NO_APC: p->po.apc = 0; break;
-    case CLI_OPT_PC:
-        if (cli_parse_double(arg, 0.0, 0.999999, &p->po.mf_pseudocount)) return -cli_usage_error(cmd, "--pseudocount wants a number in [0,1), got '%s'", arg);
-        break;
-    case CLI_OPT_SHARPEN:
-        if (cli_parse_long(arg, 0, 100, &lv)) return -cli_usage_error(cmd, "--sharpen wants a whole number from 0 to 100, got '%s'", arg);
-        p->po.mf_sharpen = (int)lv;
-        break;
-    case CLI_OPT_TAU:
-        if (cli_parse_double(arg, 1e-6, 1e6, &p->po.mf_tau)) return -cli_usage_error(cmd, "--tau wants a positive number, got '%s'", arg);
-        break;
-    case CLI_OPT_LAMBDA_H:
-        if (cli_parse_double(arg, 0.0, 1e6, &p->po.plm_lambda_h)) return -cli_usage_error(cmd, "--lambda-h wants a number >= 0, got '%s'", arg);
-        break;
-    case CLI_OPT_LAMBDA_J:
-        if (cli_parse_double(arg, 0.0, 1e6, &p->po.plm_lambda_j)) return -cli_usage_error(cmd, "--lambda-j wants a number >= 0, got '%s'", arg);
-        break;
-    case CLI_OPT_MAX_ITER:
-        if (cli_parse_long(arg, 1, 1000000, &lv)) return -cli_usage_error(cmd, "--max-iter wants a whole number >= 1, got '%s'", arg);
-        p->po.plm_max_iter = p->po.attn_max_iter = (int)lv;
-        break;
-    case CLI_OPT_TOL:
-        if (cli_parse_double(arg, 0.0, 1.0, &p->po.plm_tol)) return -cli_usage_error(cmd, "--tol wants a number in [0,1], got '%s'", arg);
-        p->po.attn_tol = p->po.plm_tol;
-        break;
-    case CLI_OPT_HEADS:
-        if (cli_parse_long(arg, 1, 4096, &lv)) return -cli_usage_error(cmd, "--heads wants a whole number from 1 to 4096, got '%s'", arg);
-        p->po.attn_heads = (int)lv;
-        break;
-    case CLI_OPT_HEAD_DIM:
-        if (cli_parse_long(arg, 1, 4096, &lv)) return -cli_usage_error(cmd, "--head-dim wants a whole number from 1 to 4096, got '%s'", arg);
-        p->po.attn_dim = (int)lv;
-        break;
-    case CLI_OPT_ATTN_LAMBDA:
-        if (cli_parse_double(arg, 0.0, 1e6, &dv)) return -cli_usage_error(cmd, "--attn-lambda wants a number >= 0, got '%s'", arg);
-        p->po.attn_lambda = dv;
-        break;
-    case CLI_OPT_MAX_MEM:
-        if (cli_parse_size(arg, &p->po.max_mem)) return -cli_usage_error(cmd, "--max-mem wants a size such as 4G, 500M or 0, got '%s'", arg);
-        break;
     case CLI_OPT_DRY_RUN: p->dry_run = 1; break;
     case CLI_OPT_NO_HEAD: p->po.head = AXCON_HEAD_NONE; break;
-    case CLI_OPT_HEAD:
-        if (!strcmp(arg, "linear")) p->po.head = AXCON_HEAD_LINEAR;
-        else if (!strcmp(arg, "net")) p->po.head = AXCON_HEAD_NET;
-        else if (!strcmp(arg, "none")) p->po.head = AXCON_HEAD_NONE;
-        else return -cli_usage_error(cmd, "--head wants linear, net or none, got '%s'", arg);
+    case CLI_OPT_MIN_SEP: case CLI_OPT_ID: case CLI_OPT_PC: case CLI_OPT_SHARPEN: case CLI_OPT_TAU:
+    case CLI_OPT_LAMBDA_H: case CLI_OPT_LAMBDA_J: case CLI_OPT_MAX_ITER: case CLI_OPT_TOL: case CLI_OPT_HEADS:
+    case CLI_OPT_HEAD_DIM: case CLI_OPT_ATTN_LAMBDA: case CLI_OPT_MAX_MEM: case CLI_OPT_HEAD:
+        /* the model's options are the library's (axcon_predict_opts_set), by their long names */
+        if (axcon_predict_opts_set(&p->po, cli_predopts_name(c), arg, &err) != AXCON_OK)
+            return -cli_usage_error(cmd, "--%s", err.msg);
         break;
+    case CLI_OPT_AUTHOR:
+    case CLI_OPT_TARGET: {
+        axcon_write_opts_t w = {0};
+        if (c == CLI_OPT_AUTHOR) w.author = arg; else w.target = arg;
+        if (axcon_write_opts_check(&w, &err) != AXCON_OK) return -cli_usage_error(cmd, "--%s: %s", cli_predopts_name(c), err.msg);
+        if (c == CLI_OPT_AUTHOR) p->wo.author = arg; else p->wo.target = arg;
+        break;
+    }
+    case CLI_OPT_REMARK: {
+        size_t have = strlen(p->remark), add = strlen(arg);
+        if (have + add + 2 > sizeof p->remark)
+            return -cli_usage_error(cmd, "--remark: the remarks exceed %zu bytes", sizeof p->remark - 1);
+        axcon_write_opts_t w = {0};
+        w.remark = arg;
+        if (strchr(arg, '\n') || axcon_write_opts_check(&w, &err) != AXCON_OK)
+            return -cli_usage_error(cmd, "--remark wants one line of printable text");
+        if (have) p->remark[have++] = '\n';
+        memcpy(p->remark + have, arg, add + 1);
+        break;
+    }
     case 'v': cli_verbose_more(); break;
     case 'q': cli_verbose_quiet(); break;
     default: return 0;
@@ -251,7 +215,7 @@ static int fmt_from_path(const char *path)
     static const struct { const char *ext; axcon_outfmt_t fmt; } map[] = {
         {".rr", AXCON_OUT_RR},     {".casp", AXCON_OUT_RR},   {".mat", AXCON_OUT_MAT},
         {".tsv", AXCON_OUT_TSV},   {".csv", AXCON_OUT_CSV},   {".plmc", AXCON_OUT_PLMC},
-        {".ec", AXCON_OUT_PLMC},   {".cst", AXCON_OUT_ROSETTA},
+        {".ec", AXCON_OUT_PLMC},   {".cst", AXCON_OUT_ROSETTA}, {".psicov", AXCON_OUT_PSICOV},
     };
     if (!path || !strcmp(path, "-")) return -1;
     for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
@@ -348,7 +312,9 @@ int cli_predict_file_ex(const char *msa_path, const char *out_path, const cli_pr
     axcon_info("writing %zu of %zu ranked pairs as %s to %s",
                fmt == AXCON_OUT_MAT ? n : axcon_top_count(topp, axcon_cmap_len(cm), n), n, axcon_outfmt_name(fmt),
                strcmp(out_path, "-") ? out_path : "stdout");
-    if ((st = axcon_write_contacts(axcon_ofile_fp(of), cm, fmt, topp, err)) != AXCON_OK) goto ERROR;
+    axcon_write_opts_t wo = p->wo;
+    wo.remark = p->remark[0] ? p->remark : NULL;
+    if ((st = axcon_write_contacts_ex(axcon_ofile_fp(of), cm, fmt, topp, &wo, err)) != AXCON_OK) goto ERROR;
     axcon_ofile_t *tmp = of;
     of = NULL;
     if ((st = axcon_ofile_commit(tmp, err)) != AXCON_OK) goto ERROR;

@@ -47,10 +47,10 @@ int axcon_cmd_convert(int argc, char **argv)
             break;
         case 'o': out = optarg; break;
         case 'S':
-            if (cli_parse_double(optarg, 0.0, 1.0, &mo.max_seq_gap)) return cli_usage_error("convert", "--max-seq-gap wants a number in [0,1], got '%s'", optarg);
+            if (ax_parse_double(optarg, 0.0, 1.0, &mo.max_seq_gap)) return cli_usage_error("convert", "--max-seq-gap wants a number in [0,1], got '%s'", optarg);
             break;
         case 'C':
-            if (cli_parse_double(optarg, 0.0, 1.0, &mo.max_col_gap)) return cli_usage_error("convert", "--max-col-gap wants a number in [0,1], got '%s'", optarg);
+            if (ax_parse_double(optarg, 0.0, 1.0, &mo.max_col_gap)) return cli_usage_error("convert", "--max-col-gap wants a number in [0,1], got '%s'", optarg);
             break;
         case 'v': cli_verbose_more(); break;
         case 'q': cli_verbose_quiet(); break;

@@ -66,7 +66,7 @@ int axcon_cmd_eval(int argc, char **argv)
         case 'f':
             if (axcon_pred_format_parse(optarg, &pfmt) != 0)
                 return cli_usage_error("eval",
-                                       "--pred-format wants auto, rr, mat, tsv, csv, plmc, freecontact or psicov, "
+                                       "--pred-format wants auto, rr, mat, tsv, csv, plmc, freecontact, psicov or gremlin, "
                                        "got '%s'",
                                        optarg);
             break;

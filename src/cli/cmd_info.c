@@ -44,13 +44,13 @@ int axcon_cmd_info(int argc, char **argv)
         case 'j': json = 1; break;
         case 't': threads = optarg; break;
         case 'I':
-            if (cli_parse_double(optarg, 1e-9, 1.0, &id)) return cli_usage_error("info", "--id wants a number in (0,1], got '%s'", optarg);
+            if (ax_parse_double(optarg, 1e-9, 1.0, &id)) return cli_usage_error("info", "--id wants a number in (0,1], got '%s'", optarg);
             break;
         case 'S':
-            if (cli_parse_double(optarg, 0.0, 1.0, &mo.max_seq_gap)) return cli_usage_error("info", "--max-seq-gap wants a number in [0,1], got '%s'", optarg);
+            if (ax_parse_double(optarg, 0.0, 1.0, &mo.max_seq_gap)) return cli_usage_error("info", "--max-seq-gap wants a number in [0,1], got '%s'", optarg);
             break;
         case 'C':
-            if (cli_parse_double(optarg, 0.0, 1.0, &mo.max_col_gap)) return cli_usage_error("info", "--max-col-gap wants a number in [0,1], got '%s'", optarg);
+            if (ax_parse_double(optarg, 0.0, 1.0, &mo.max_col_gap)) return cli_usage_error("info", "--max-col-gap wants a number in [0,1], got '%s'", optarg);
             break;
         case 'v': cli_verbose_more(); break;
         case 'q': cli_verbose_quiet(); break;

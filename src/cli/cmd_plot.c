@@ -66,13 +66,13 @@ int axcon_cmd_plot(int argc, char **argv)
         case O_MSA: msa_path = optarg; break;
         case O_TOP: top_arg = optarg; break;
         case O_MINSEP:
-            if (cli_parse_long(optarg, 1, 100000, &min_sep))
+            if (ax_parse_long(optarg, 1, 100000, &min_sep))
                 return cli_usage_error("plot", "--min-sep wants a whole number from 1 to 100000, got '%s'", optarg);
             break;
         case O_FMT:
             if (axcon_pred_format_parse(optarg, &pfmt) != 0)
-                return cli_usage_error("plot", "--pred-format wants auto, rr, mat, tsv, csv, plmc, freecontact or "
-                                               "psicov, got '%s'", optarg);
+                return cli_usage_error("plot", "--pred-format wants auto, rr, mat, tsv, csv, plmc, freecontact, "
+                                               "psicov or gremlin, got '%s'", optarg);
             break;
         case O_TITLE: title = optarg; break;
         case 'v': cli_verbose_more(); break;

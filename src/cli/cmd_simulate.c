@@ -73,12 +73,12 @@ int axcon_cmd_simulate(int argc, char **argv)
         switch (c) {
         case 'o': prefix = optarg; break;
         case 'L':
-            if (cli_parse_long(optarg, 10, AXCON_SIM_MAX_LEN, &v))
+            if (ax_parse_long(optarg, 10, AXCON_SIM_MAX_LEN, &v))
                 return cli_usage_error("simulate", "-L wants a whole number from 10 to %d, got '%s'", AXCON_SIM_MAX_LEN, optarg);
             o.length = (size_t)v;
             break;
         case 'N':
-            if (cli_parse_long(optarg, 1, 10000000, &v))
+            if (ax_parse_long(optarg, 1, 10000000, &v))
                 return cli_usage_error("simulate", "-N wants a whole number from 1 to 10000000, got '%s'", optarg);
             o.nseq = (size_t)v;
             break;
@@ -91,44 +91,44 @@ int axcon_cmd_simulate(int argc, char **argv)
             break;
         }
         case O_STRENGTH:
-            if (cli_parse_double(optarg, 0.0, 100.0, &o.coupling_strength))
+            if (ax_parse_double(optarg, 0.0, 100.0, &o.coupling_strength))
                 return cli_usage_error("simulate", "--coupling-strength wants a number in [0,100], got '%s'", optarg);
             break;
         case O_TEMP:
-            if (cli_parse_double(optarg, 1e-3, 1000.0, &o.temperature))
+            if (ax_parse_double(optarg, 1e-3, 1000.0, &o.temperature))
                 return cli_usage_error("simulate", "--temperature wants a number in [0.001,1000], got '%s'", optarg);
             break;
         case O_TREE: o.tree = 1; break;
         case O_NOTREE: o.tree = 0; break;
         case O_FOUNDERS:
-            if (cli_parse_long(optarg, 0, 10000000, &v))
+            if (ax_parse_long(optarg, 0, 10000000, &v))
                 return cli_usage_error("simulate", "--founders wants a whole number >= 0, got '%s'", optarg);
             o.founders = (size_t)v;
             break;
         case O_BRANCH:
-            if (cli_parse_double(optarg, 0.0, 100.0, &o.branch_length))
+            if (ax_parse_double(optarg, 0.0, 100.0, &o.branch_length))
                 return cli_usage_error("simulate", "--branch-length wants a number in [0,100], got '%s'", optarg);
             break;
         case O_GAP:
-            if (cli_parse_double(optarg, 0.0, 0.95, &o.gap_rate))
+            if (ax_parse_double(optarg, 0.0, 0.95, &o.gap_rate))
                 return cli_usage_error("simulate", "--gap-rate wants a number in [0,0.95], got '%s'", optarg);
             break;
         case O_INS:
-            if (cli_parse_double(optarg, 0.0, 1.0, &o.insert_rate))
+            if (ax_parse_double(optarg, 0.0, 1.0, &o.insert_rate))
                 return cli_usage_error("simulate", "--insert-rate wants a number in [0,1], got '%s'", optarg);
             break;
         case O_BURNIN:
-            if (cli_parse_long(optarg, 0, 1000000, &v))
+            if (ax_parse_long(optarg, 0, 1000000, &v))
                 return cli_usage_error("simulate", "--burnin wants a whole number from 0 to 1000000, got '%s'", optarg);
             o.burnin = (size_t)v;
             break;
         case O_THIN:
-            if (cli_parse_long(optarg, 1, 1000000, &v))
+            if (ax_parse_long(optarg, 1, 1000000, &v))
                 return cli_usage_error("simulate", "--thin wants a whole number from 1 to 1000000, got '%s'", optarg);
             o.thin = (size_t)v;
             break;
         case O_MINSEP:
-            if (cli_parse_long(optarg, 1, 1000, &v))
+            if (ax_parse_long(optarg, 1, 1000, &v))
                 return cli_usage_error("simulate", "--min-sep wants a whole number from 1 to 1000, got '%s'", optarg);
             o.min_sep = (int)v;
             break;

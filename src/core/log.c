@@ -1,10 +1,19 @@
-/* log.c - owns the log level, the process clock and the peak-RSS probe (see axcon/log.h). */
+/* log.c - owns the log level, the process clock, the peak-RSS probe, the library-wide thread
+ * count and the version string (see axcon/log.h). */
+#include "config.h"
+
 #include "axcon/log.h"
 
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "core/util.h"
 
 static int g_level = AXCON_LOG_INFO;
 static double g_t0 = -1.0;
@@ -17,6 +26,18 @@ static double wall_now(void)
 }
 
 void axcon_log_set_level(int level) { g_level = level; }
+
+int axcon_set_threads(int n)
+{
+#ifdef _OPENMP
+    if (n >= 1) omp_set_num_threads(n);
+#endif
+    return axcon_get_threads();
+}
+
+int axcon_get_threads(void) { return ax_max_threads(); }
+
+const char *axcon_version(void) { return PACKAGE_VERSION; }
 int axcon_log_get_level(void) { return g_level; }
 
 void axcon_log_init(void)

@@ -1,6 +1,8 @@
 /* util.c - owns checked allocation and small shared helpers (see util.h). */
 #include "util.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,4 +65,48 @@ void ax_apc(double *S, size_t n)
                 if (i != j) S[i * n + j] -= mean[i] * mean[j] / total;
     }
     free(mean);
+}
+
+int ax_parse_long(const char *s, long lo, long hi, long *out)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+int ax_parse_double(const char *s, double lo, double hi, double *out)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+int ax_parse_size(const char *s, double *bytes)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !isfinite(v) || v < 0) return -1;
+    double mult = 1.0;
+    int c = toupper((unsigned char)*end);
+    if (c) {
+        const char *units = "KMGT";
+        const char *u = strchr(units, c);
+        if (!u) return -1;
+        mult = pow(1024.0, (double)(u - units + 1));
+        end++;
+        if (toupper((unsigned char)*end) == 'B') end++;
+        else if (*end == 'i' && toupper((unsigned char)end[1]) == 'B') end += 2;
+    }
+    if (*end) return -1;
+    *bytes = v * mult;
+    return 0;
 }

@@ -33,4 +33,11 @@ void ax_apc(double *S, size_t n);
 /* Number of OpenMP threads in effect (1 without OpenMP). */
 int ax_max_threads(void);
 
+/* Option values (the CLI's and axcon_predict_opts_set's): 0 and *out set when the whole of s
+ * is a number within [lo, hi] (finite for doubles), -1 otherwise. A size is a number >= 0
+ * with an optional unit K, M, G or T (powers of 1024; "G", "GB" and "GiB" alike). */
+int ax_parse_long(const char *s, long lo, long hi, long *out);
+int ax_parse_double(const char *s, double lo, double hi, double *out);
+int ax_parse_size(const char *s, double *bytes);
+
 #endif

@@ -622,3 +622,5 @@ int axcon_eval_precision(const axcon_truth_t *t, const axcon_pred_t *pred, axcon
         for (int x = 0; x < AXCON_NTOPS; x++) res->precision[r][x] = (double)res->correct[r][x] / res->ntop[x];
     return AXCON_OK;
 }
+
+size_t axcon_eval_result_sizeof(void) { return sizeof(axcon_eval_result_t); }

@@ -33,6 +33,7 @@ static const struct {
     {"auto", AXCON_PRED_AUTO},   {"rr", AXCON_PRED_RR},       {"mat", AXCON_PRED_MAT},
     {"tsv", AXCON_PRED_TSV},     {"csv", AXCON_PRED_CSV},     {"plmc", AXCON_PRED_PLMC},
     {"freecontact", AXCON_PRED_FREECONTACT}, {"psicov", AXCON_PRED_PSICOV},
+    {"gremlin", AXCON_PRED_GREMLIN},
     {"casp", AXCON_PRED_RR},     {"ccmpred", AXCON_PRED_MAT}, {"matrix", AXCON_PRED_MAT},
     {"evcouplings", AXCON_PRED_CSV},
 };
@@ -68,6 +69,34 @@ void axcon_pred_free(axcon_pred_t *p)
     free(p->pairs);
     free(p->seq);
     free(p);
+}
+
+int axcon_pred_from_cmap(const axcon_cmap_t *cm, axcon_pred_t **out, axcon_error_t *err)
+{
+    if (!cm || !out) return axcon_error_set(err, AXCON_EUSAGE, "prediction from a contact map: missing argument");
+    *out = NULL;
+    size_t n;
+    const axcon_contact_t *c = axcon_cmap_ranked(cm, &n);
+    axcon_pred_t *p = ax_alloc(1, sizeof *p, 1, "prediction", err);
+    if (!p) return AXCON_ENOMEM;
+    p->format = AXCON_PRED_TSV; /* the ranked list axcon's tsv writer writes */
+    p->length = (int)axcon_cmap_len(cm);
+    const char *seq = axcon_cmap_query_seq(cm);
+    if ((n && !(p->pairs = ax_alloc(n, sizeof *p->pairs, 0, "prediction pairs", err))) ||
+        (seq && !(p->seq = ax_alloc(strlen(seq) + 1, 1, 0, "prediction sequence", err)))) {
+        axcon_pred_free(p);
+        return AXCON_ENOMEM;
+    }
+    if (seq) memcpy(p->seq, seq, strlen(seq) + 1);
+    for (size_t k = 0; k < n; k++) {
+        p->pairs[k].i = c[k].i;
+        p->pairs[k].j = c[k].j;
+        p->pairs[k].score = c[k].score;
+        if (c[k].j > p->max_pos) p->max_pos = c[k].j;
+    }
+    p->n = p->cap = n;
+    *out = p;
+    return AXCON_OK;
 }
 
 /* ---- helpers ---------------------------------------------------------------------- */
@@ -224,6 +253,15 @@ static int detect(const char *name, const char *buf, size_t len, axcon_pred_form
     for (const char *s = first; s < fe; s++)
         if (!isalpha((unsigned char)*s) && *s != '\r' && *s != ' ' && *s != '\t') letters = 0;
     if (letters && nt == 1) { *fmt = AXCON_PRED_RR; return AXCON_OK; }
+    if (nt >= 3 && !strcmp(tok[0], "i") && !strcmp(tok[1], "j") &&
+        (!strcmp(tok[2], "i_id") || !strcmp(tok[2], "gene"))) {
+        *fmt = AXCON_PRED_GREMLIN; /* GREMLIN's header */
+        return AXCON_OK;
+    }
+    if (nt == 7 && is_posint(tok[0]) && is_posint(tok[1]) && strchr(tok[2], '_') && strchr(tok[3], '_')) {
+        *fmt = AXCON_PRED_GREMLIN;
+        return AXCON_OK;
+    }
     if (nt >= 2 && !is_number(tok[0])) { *fmt = AXCON_PRED_TSV; return AXCON_OK; } /* header line */
     int pairlike = nt >= 3 && nt <= 6 && is_posint(tok[0]) && (is_posint(tok[1]) || (nt == 6 && is_posint(tok[2])));
     if (!pairlike && nt >= 1 && (size_t)nt == ndata) { *fmt = AXCON_PRED_MAT; return AXCON_OK; }
@@ -350,6 +388,66 @@ static int parse_list(ctx_t *c, char *buf, size_t len, axcon_pred_format_t fmt)
                 return rc;
             if ((rc = get_score(c, it.lineno, tok[5], "score", &s)) != AXCON_OK) return rc;
         }
+        if ((rc = push_pair(c, it.lineno, i, j, s)) != AXCON_OK) return rc;
+    }
+    return AXCON_OK;
+}
+
+/* "5_K": the residue number i, '_', one residue letter. */
+static int gremlin_id_ok(const char *id, long i)
+{
+    char *end;
+    long v = strtol(id, &end, 10);
+    return v == i && end[0] == '_' && isalpha((unsigned char)end[1]) && end[2] == '\0';
+}
+
+/* GREMLIN (intra-chain): optional header "i j i_id j_id r_sco s_sco prob", then rows
+ * `i j i_id j_id r_sco s_sco prob` (i_id = "5_K"); the score is r_sco, the APC-corrected
+ * raw score (s_sco is r_sco over its mean: the same ranking). */
+static int parse_gremlin(ctx_t *c, char *buf, size_t len)
+{
+    axe_lines_t it;
+    char *line, *tok[MAXTOK];
+    int rc, seen_data = 0;
+    axe_lines_init(&it, buf, len);
+    while ((line = axe_next_line(&it))) {
+        if (axe_blank(line) || line[0] == '#') continue;
+        int nt = axe_split(line, tok, MAXTOK);
+        if (!seen_data && nt >= 3 && !strcmp(tok[0], "i") && !strcmp(tok[1], "j")) {
+            if (!strcmp(tok[2], "gene"))
+                return axcon_error_set(c->err, AXCON_EINPUT,
+                                       "%s:%zu: an inter-chain GREMLIN file (column 'gene'): axcon evaluates "
+                                       "contacts within one chain",
+                                       c->name, it.lineno);
+            static const char *const want[7] = {"i", "j", "i_id", "j_id", "r_sco", "s_sco", "prob"};
+            int ok = nt == 7;
+            for (int k = 0; ok && k < 7; k++) ok = !strcmp(tok[k], want[k]);
+            if (!ok)
+                return axcon_error_set(c->err, AXCON_EINPUT,
+                                       "%s:%zu: expected GREMLIN's header 'i j i_id j_id r_sco s_sco prob'", c->name,
+                                       it.lineno);
+            seen_data = 1;
+            continue;
+        }
+        seen_data = 1;
+        if (nt != 7)
+            return axcon_error_set(c->err, AXCON_EINPUT,
+                                   "%s:%zu: expected 7 columns 'i j i_id j_id r_sco s_sco prob', found %d", c->name,
+                                   it.lineno, nt);
+        long i, j;
+        double s, s2, pr;
+        if ((rc = get_pos(c, it.lineno, tok[0], "residue number", &i)) != AXCON_OK) return rc;
+        if ((rc = get_pos(c, it.lineno, tok[1], "residue number", &j)) != AXCON_OK) return rc;
+        if (!gremlin_id_ok(tok[2], i) || !gremlin_id_ok(tok[3], j))
+            return axcon_error_set(c->err, AXCON_EINPUT,
+                                   "%s:%zu: columns 3 and 4 must name the residues as i_letter ('%ld_K'), got '%s' '%s'",
+                                   c->name, it.lineno, i, tok[2], tok[3]);
+        if ((rc = get_score(c, it.lineno, tok[4], "r_sco", &s)) != AXCON_OK) return rc;
+        if ((rc = get_score(c, it.lineno, tok[5], "s_sco", &s2)) != AXCON_OK) return rc;
+        if ((rc = get_score(c, it.lineno, tok[6], "prob", &pr)) != AXCON_OK) return rc;
+        if (!(pr >= 0.0 && pr <= 1.0))
+            return axcon_error_set(c->err, AXCON_EINPUT, "%s:%zu: prob '%s' is not in [0, 1]", c->name, it.lineno,
+                                   tok[6]);
         if ((rc = push_pair(c, it.lineno, i, j, s)) != AXCON_OK) return rc;
     }
     return AXCON_OK;
@@ -541,6 +639,7 @@ static int parse_owned(const char *name, char *buf, size_t len, axcon_pred_forma
     case AXCON_PRED_PSICOV: rc = parse_rr(&c, buf, len, 1); break;
     case AXCON_PRED_MAT: rc = parse_mat(&c, buf, len); break;
     case AXCON_PRED_CSV: rc = parse_csv(&c, buf, len); break;
+    case AXCON_PRED_GREMLIN: rc = parse_gremlin(&c, buf, len); break;
     case AXCON_PRED_TSV:
     case AXCON_PRED_PLMC:
     case AXCON_PRED_FREECONTACT: rc = parse_list(&c, buf, len, fmt); break;

@@ -30,9 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axcon/ofile.h"
 #include "core/util.h"
 
-static const char *const g_fmt_names[] = {"rr", "mat", "tsv", "csv", "plmc", "rosetta"};
+static const char *const g_fmt_names[] = {"rr", "mat", "tsv", "csv", "plmc", "rosetta", "psicov"};
 #define N_FMTS (sizeof g_fmt_names / sizeof g_fmt_names[0])
 
 int axcon_outfmt_parse(const char *name, axcon_outfmt_t *fmt, axcon_error_t *err)
@@ -43,7 +44,7 @@ int axcon_outfmt_parse(const char *name, axcon_outfmt_t *fmt, axcon_error_t *err
                 *fmt = (axcon_outfmt_t)k;
                 return AXCON_OK;
             }
-    return axcon_error_set(err, AXCON_EUSAGE, "unknown output format '%s' (expected rr, mat, tsv, csv, plmc or rosetta)",
+    return axcon_error_set(err, AXCON_EUSAGE, "unknown output format '%s' (expected rr, mat, tsv, csv, plmc, rosetta or psicov)",
                            name ? name : "");
 }
 
@@ -146,7 +147,48 @@ static int cmp_prob(const void *a, const void *b)
     return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
-static int write_rr(FILE *fp, const axcon_cmap_t *cm, const axcon_top_t *top, axcon_error_t *err)
+static int one_word(const char *s, const char *field, axcon_error_t *err)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return axcon_error_set(err, AXCON_EUSAGE, "RR %s must be one word of 1 to 64 characters, got %zu characters",
+                               field, n);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (!isgraph(*p))
+            return axcon_error_set(err, AXCON_EUSAGE, "RR %s must be one word of printable characters, got '%s'", field, s);
+    return AXCON_OK;
+}
+
+int axcon_write_opts_check(const axcon_write_opts_t *wo, axcon_error_t *err)
+{
+    if (!wo) return AXCON_OK;
+    int st;
+    if (wo->author && (st = one_word(wo->author, "AUTHOR", err)) != AXCON_OK) return st;
+    if (wo->target && (st = one_word(wo->target, "TARGET", err)) != AXCON_OK) return st;
+    if (wo->remark) {
+        size_t lines = 1;
+        for (const unsigned char *p = (const unsigned char *)wo->remark; *p; p++) {
+            if (*p == '\n') lines++;
+            else if (!isprint(*p) && *p != '\t')
+                return axcon_error_set(err, AXCON_EUSAGE, "RR REMARK must be printable text (byte 0x%02x)", *p);
+        }
+        if (lines > 80) return axcon_error_set(err, AXCON_EUSAGE, "RR REMARK has %zu lines, at most 80", lines);
+    }
+    return AXCON_OK;
+}
+
+static void write_remarks(FILE *fp, const char *r)
+{
+    while (r && *r) {
+        size_t n = strcspn(r, "\n");
+        fprintf(fp, "REMARK %.*s\n", (int)n, r);
+        r += n;
+        if (*r == '\n') r++;
+    }
+}
+
+static int write_rr(FILE *fp, const axcon_cmap_t *cm, const axcon_top_t *top, const axcon_write_opts_t *wo,
+                    axcon_error_t *err)
 {
     size_t n;
     const axcon_contact_t *ranked = axcon_cmap_ranked(cm, &n);
@@ -161,7 +203,10 @@ static int write_rr(FILE *fp, const axcon_cmap_t *cm, const axcon_top_t *top, ax
 
     const char *name = axcon_cmap_query_name(cm);
     size_t tl = strcspn(name, " \t\r\n");
-    fprintf(fp, "PFRMAT RR\nTARGET %.*s\nAUTHOR axcon\n", tl ? (int)tl : 5, tl ? name : "query");
+    if (wo && wo->target) fprintf(fp, "PFRMAT RR\nTARGET %s\n", wo->target);
+    else fprintf(fp, "PFRMAT RR\nTARGET %.*s\n", tl ? (int)tl : 5, tl ? name : "query");
+    fprintf(fp, "AUTHOR %s\n", wo && wo->author ? wo->author : "axcon");
+    write_remarks(fp, wo ? wo->remark : NULL);
     fprintf(fp, "METHOD axcon %s: co-evolution, %s (-m %s), APC\n", PACKAGE_VERSION,
             method_text(axcon_cmap_method(cm)), axcon_cmap_method(cm));
     fprintf(fp, "METHOD Neff %.1f over %zu columns; p = calibrated P(C-beta distance < 8 A)\n", axcon_cmap_neff(cm),
@@ -221,6 +266,11 @@ static int write_list(FILE *fp, const axcon_cmap_t *cm, axcon_outfmt_t fmt, cons
             put_score(fp, c->score);
             fputc('\n', fp);
             break;
+        case AXCON_OUT_PSICOV:
+            fprintf(fp, "%d %d 0 8 ", c->i, c->j);
+            put_score(fp, c->score);
+            fputc('\n', fp);
+            break;
         case AXCON_OUT_ROSETTA:
             fprintf(fp, "AtomPair %s %d %s %d SCALARWEIGHTEDFUNC %.3f SIGMOID 8.00 1.00\n", ai == 'G' ? "CA" : "CB",
                     c->i, aj == 'G' ? "CA" : "CB", c->j, c->prob);
@@ -234,15 +284,43 @@ static int write_list(FILE *fp, const axcon_cmap_t *cm, axcon_outfmt_t fmt, cons
 int axcon_write_contacts(FILE *fp, const axcon_cmap_t *cm, axcon_outfmt_t fmt, const axcon_top_t *top,
                          axcon_error_t *err)
 {
+    return axcon_write_contacts_ex(fp, cm, fmt, top, NULL, err);
+}
+
+int axcon_cmap_write(const axcon_cmap_t *cm, const char *path, const char *format, const char *top,
+                     const char *author, const char *target, const char *remark, axcon_error_t *err)
+{
+    axcon_outfmt_t fmt;
+    axcon_top_t t;
+    axcon_write_opts_t wo = {author, target, remark};
+    axcon_ofile_t *of = NULL;
+    int st;
+    if (!cm || !path) return axcon_error_set(err, AXCON_EUSAGE, "write contacts: missing map or path");
+    if ((st = axcon_outfmt_parse(format ? format : "tsv", &fmt, err)) != AXCON_OK) return st;
+    if (top && (st = axcon_top_parse(top, &t, err)) != AXCON_OK) return st;
+    if ((st = axcon_write_opts_check(&wo, err)) != AXCON_OK) return st;
+    if ((st = axcon_ofile_open(path, &of, err)) != AXCON_OK) return st;
+    if ((st = axcon_write_contacts_ex(axcon_ofile_fp(of), cm, fmt, top ? &t : NULL, &wo, err)) != AXCON_OK) {
+        axcon_ofile_abort(of);
+        return st;
+    }
+    return axcon_ofile_commit(of, err);
+}
+
+int axcon_write_contacts_ex(FILE *fp, const axcon_cmap_t *cm, axcon_outfmt_t fmt, const axcon_top_t *top,
+                            const axcon_write_opts_t *wo, axcon_error_t *err)
+{
     if (!fp || !cm) return axcon_error_set(err, AXCON_EUSAGE, "write contacts: missing stream or map");
     int status;
+    if ((status = axcon_write_opts_check(wo, err)) != AXCON_OK) return status;
     switch (fmt) {
-    case AXCON_OUT_RR: status = write_rr(fp, cm, top, err); break;
+    case AXCON_OUT_RR: status = write_rr(fp, cm, top, wo, err); break;
     case AXCON_OUT_MAT: status = write_mat(fp, cm); break;
     case AXCON_OUT_TSV:
     case AXCON_OUT_CSV:
     case AXCON_OUT_PLMC:
-    case AXCON_OUT_ROSETTA: status = write_list(fp, cm, fmt, top); break;
+    case AXCON_OUT_ROSETTA:
+    case AXCON_OUT_PSICOV: status = write_list(fp, cm, fmt, top); break;
     default: return axcon_error_set(err, AXCON_EUSAGE, "write contacts: unknown format %d", (int)fmt);
     }
     if (status != AXCON_OK) return status;

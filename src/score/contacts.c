@@ -114,6 +114,8 @@ static int cmp_contact(const void *a, const void *b)
     return 0;
 }
 
+const double *axcon_cmap_scores(const axcon_cmap_t *cm) { return cm ? cm->S : NULL; }
+
 void axcon_cmap_free(axcon_cmap_t *cm)
 {
     if (!cm) return;

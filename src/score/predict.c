@@ -60,6 +60,75 @@ void axcon_predict_opts_init(axcon_predict_opts_t *o)
     o->head = AXCON_HEAD_LINEAR; /* attn's linear contact head on by default (axcon/head.h; README) */
 }
 
+axcon_predict_opts_t *axcon_predict_opts_new(void)
+{
+    axcon_predict_opts_t *o = malloc(sizeof *o);
+    if (o) axcon_predict_opts_init(o);
+    return o;
+}
+
+void axcon_predict_opts_free(axcon_predict_opts_t *o) { free(o); }
+
+/* One option by name, as the CLI's long option of the same name takes it. */
+int axcon_predict_opts_set(axcon_predict_opts_t *o, const char *key, const char *value, axcon_error_t *err)
+{
+    long lv;
+    double dv;
+    if (!o || !key) return axcon_error_set(err, AXCON_EUSAGE, "prediction option: missing argument");
+    if (!value) return axcon_error_set(err, AXCON_EUSAGE, "%s wants a value", key);
+#define BAD(...) axcon_error_set(err, AXCON_EUSAGE, __VA_ARGS__)
+    if (!strcmp(key, "method")) return axcon_method_parse(value, &o->method, err);
+    if (!strcmp(key, "min-sep")) {
+        if (ax_parse_long(value, 1, 1000000, &lv)) return BAD("min-sep wants a whole number >= 1, got '%s'", value);
+        o->min_sep = (int)lv;
+    } else if (!strcmp(key, "id")) {
+        if (ax_parse_double(value, 1e-9, 1.0, &o->id_threshold)) return BAD("id wants a number in (0,1], got '%s'", value);
+    } else if (!strcmp(key, "apc")) {
+        if (!strcmp(value, "1") || !strcmp(value, "yes") || !strcmp(value, "true")) o->apc = 1;
+        else if (!strcmp(value, "0") || !strcmp(value, "no") || !strcmp(value, "false")) o->apc = 0;
+        else return BAD("apc wants yes or no (1 or 0), got '%s'", value);
+    } else if (!strcmp(key, "pseudocount")) {
+        if (ax_parse_double(value, 0.0, 0.999999, &o->mf_pseudocount))
+            return BAD("pseudocount wants a number in [0,1), got '%s'", value);
+    } else if (!strcmp(key, "sharpen")) {
+        if (ax_parse_long(value, 0, 100, &lv)) return BAD("sharpen wants a whole number from 0 to 100, got '%s'", value);
+        o->mf_sharpen = (int)lv;
+    } else if (!strcmp(key, "tau")) {
+        if (ax_parse_double(value, 1e-6, 1e6, &o->mf_tau)) return BAD("tau wants a positive number, got '%s'", value);
+    } else if (!strcmp(key, "lambda-h")) {
+        if (ax_parse_double(value, 0.0, 1e6, &o->plm_lambda_h)) return BAD("lambda-h wants a number >= 0, got '%s'", value);
+    } else if (!strcmp(key, "lambda-j")) {
+        if (ax_parse_double(value, 0.0, 1e6, &o->plm_lambda_j)) return BAD("lambda-j wants a number >= 0, got '%s'", value);
+    } else if (!strcmp(key, "max-iter")) {
+        if (ax_parse_long(value, 1, 1000000, &lv)) return BAD("max-iter wants a whole number >= 1, got '%s'", value);
+        o->plm_max_iter = o->attn_max_iter = (int)lv;
+    } else if (!strcmp(key, "tol")) {
+        if (ax_parse_double(value, 0.0, 1.0, &o->plm_tol)) return BAD("tol wants a number in [0,1], got '%s'", value);
+        o->attn_tol = o->plm_tol;
+    } else if (!strcmp(key, "heads")) {
+        if (ax_parse_long(value, 1, 4096, &lv)) return BAD("heads wants a whole number from 1 to 4096, got '%s'", value);
+        o->attn_heads = (int)lv;
+    } else if (!strcmp(key, "head-dim")) {
+        if (ax_parse_long(value, 1, 4096, &lv)) return BAD("head-dim wants a whole number from 1 to 4096, got '%s'", value);
+        o->attn_dim = (int)lv;
+    } else if (!strcmp(key, "attn-lambda")) {
+        if (ax_parse_double(value, 0.0, 1e6, &dv)) return BAD("attn-lambda wants a number >= 0, got '%s'", value);
+        o->attn_lambda = dv;
+    } else if (!strcmp(key, "head")) {
+        if (!strcmp(value, "linear")) o->head = AXCON_HEAD_LINEAR;
+        else if (!strcmp(value, "net")) o->head = AXCON_HEAD_NET;
+        else if (!strcmp(value, "none")) o->head = AXCON_HEAD_NONE;
+        else return BAD("head wants linear, net or none, got '%s'", value);
+    } else if (!strcmp(key, "max-mem")) {
+        if (ax_parse_size(value, &o->max_mem)) return BAD("max-mem wants a size such as 4G, 500M or 0, got '%s'", value);
+    } else {
+        return BAD("unknown prediction option '%s' (method, min-sep, id, apc, pseudocount, sharpen, tau, lambda-h, "
+                   "lambda-j, max-iter, tol, heads, head-dim, attn-lambda, head, max-mem)", key);
+    }
+#undef BAD
+    return AXCON_OK;
+}
+
 static int check_opts(const axcon_predict_opts_t *o, axcon_error_t *err)
 {
     if (!(o->id_threshold > 0.0 && o->id_threshold <= 1.0))
