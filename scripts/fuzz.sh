@@ -22,7 +22,7 @@ command -v "$CLANG" >/dev/null 2>&1 || CLANG=clang
 all_targets="fuzz_msa fuzz_structure fuzz_pred fuzz_truth"
 
 lib_srcs="src/core/error.c src/core/log.c src/core/util.c src/core/ofile.c src/msa/msa.c
-          src/eval/evio.c src/eval/structure.c src/eval/pred.c src/eval/eval.c"
+          src/score/contacts.c src/eval/evio.c src/eval/structure.c src/eval/pred.c src/eval/eval.c"
 
 max_len() {
     case $1 in

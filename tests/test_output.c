@@ -2,6 +2,7 @@
  * and counting, and the exact text of every writer for a small hand-built contact map. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "axcon/msa.h"
 #include "axcon/npz.h"
 #include "axcon/output.h"
+#include "axcon/pll.h"
 #include "testutil.h"
 
 static void test_format_names(void)
@@ -489,6 +491,95 @@ static void test_cmap_write_file(void)
     done_map(cm);
 }
 
+/* --save-couplings: the zero-sum gauge keeps every sequence's energy (up to one constant),
+ * J comes out symmetric with zero rows and columns, row-streamed with a valid CRC */
+static void test_potts_npz(void)
+{
+    enum { L = 5, NQ = AXCON_Q };
+    static float h[L * NQ], J[L * (L - 1) / 2 * NQ * NQ];
+    unsigned long long r = 12345;
+#define RND() ((r = r * 6364136223846793005ULL + 1442695040888963407ULL), (float)((double)(r >> 11) / 9007199254740992.0 - 0.5))
+    for (size_t k = 0; k < sizeof h / sizeof h[0]; k++) h[k] = RND();
+    for (size_t k = 0; k < sizeof J / sizeof J[0]; k++) J[k] = RND();
+    uint8_t codes[3 * L] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 20};
+    axcon_msa_t *msa = NULL;
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(axcon_msa_from_codes(codes, 3, L, "q", &msa, &err), AXCON_OK);
+    axcon_potts_t m = {L, h, J};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    CU_ASSERT_EQUAL_FATAL(axcon_potts_write_npz(fp, &m, msa, &err), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(fclose(fp), 0);
+    const unsigned char *ub = (const unsigned char *)buf, *hd, *jd, *sd;
+    char hdr[256];
+    size_t hl, jl, sl;
+    CU_ASSERT_EQUAL_FATAL(npz_member(ub, len, "h", hdr, sizeof hdr, &hd, &hl), 0);
+    CU_ASSERT(strstr(hdr, "'descr': '<f4'") && strstr(hdr, "'shape': (5, 21), }") && hl == sizeof h);
+    CU_ASSERT_EQUAL_FATAL(npz_member(ub, len, "J", hdr, sizeof hdr, &jd, &jl), 0); /* CRC checked */
+    CU_ASSERT(strstr(hdr, "'shape': (5, 5, 21, 21), }") && jl == (size_t)L * L * NQ * NQ * 4);
+    CU_ASSERT_EQUAL_FATAL(npz_member(ub, len, "seq", hdr, sizeof hdr, &sd, &sl), 0);
+    CU_ASSERT(strstr(hdr, "'descr': '|S5'") && strstr(hdr, "'shape': ()") && sl == 5 && !memcmp(sd, "ARNDC", 5));
+    CU_ASSERT_EQUAL(npz_member(ub, len, "pos", hdr, sizeof hdr, &sd, &sl), 0);
+    CU_ASSERT_EQUAL(npz_member(ub, len, "alphabet", hdr, sizeof hdr, &sd, &sl), 0);
+    float hg[L * NQ], *Jg = malloc(jl);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(Jg);
+    memcpy(hg, hd, sizeof hg);
+    memcpy(Jg, jd, jl);
+    double worst_sum = 0, worst_sym = 0;
+#define JG(i, j, a, b) Jg[(((size_t)(i) * L + (j)) * NQ + (a)) * NQ + (b)]
+    for (int i = 0; i < L; i++)
+        for (int j = 0; j < L; j++)
+            for (int a = 0; a < NQ; a++) {
+                double rs = 0, cs = 0;
+                for (int b = 0; b < NQ; b++) {
+                    rs += JG(i, j, a, b);
+                    cs += JG(i, j, b, a);
+                    double d = JG(i, j, a, b) - JG(j, i, b, a);
+                    if (d < 0) d = -d;
+                    if (d > worst_sym) worst_sym = d;
+                    if (i == j && JG(i, j, a, b) != 0.0f) worst_sym = 1;
+                }
+                if (rs < 0) rs = -rs;
+                if (cs < 0) cs = -cs;
+                if (rs > worst_sum) worst_sum = rs;
+                if (cs > worst_sum) worst_sum = cs;
+            }
+    CU_ASSERT(worst_sum < 1e-5 && worst_sym == 0);
+    double c0 = 0, worst = 0;
+    for (int t = 0; t < 40; t++) {
+        int sq[L];
+        for (int i = 0; i < L; i++) sq[i] = (int)((RND() + 0.5) * NQ) % NQ;
+        double e0 = 0, e1 = 0;
+        for (int i = 0; i < L; i++) {
+            e0 += h[i * NQ + sq[i]];
+            e1 += hg[i * NQ + sq[i]];
+            for (int j = i + 1; j < L; j++) {
+                e0 += J[axcon_pll_sym_offset((size_t)i, (size_t)j, L) + (size_t)sq[i] * NQ + (size_t)sq[j]];
+                e1 += JG(i, j, sq[i], sq[j]);
+            }
+        }
+        if (t == 0) c0 = e0 - e1;
+        double d = e0 - e1 - c0;
+        if (d < 0) d = -d;
+        if (d > worst) worst = d;
+    }
+    CU_ASSERT(worst < 1e-4);
+#undef JG
+#undef RND
+    free(Jg);
+    free(buf);
+    /* a model that does not match the alignment is refused */
+    axcon_potts_t bad = {L + 1, h, J};
+    fp = open_memstream(&buf, &len);
+    CU_ASSERT_EQUAL(axcon_potts_write_npz(fp, &bad, msa, &err), AXCON_EUSAGE);
+    fclose(fp);
+    free(buf);
+    axcon_msa_free(msa);
+}
+
 static void register_suites(void)
 {
     axcon_log_set_level(AXCON_LOG_WARN);
@@ -504,6 +595,7 @@ static void register_suites(void)
                                        {"rr_header_fields", test_rr_header_fields},
                                        {"cmap_write_file", test_cmap_write_file},
                                        {"npz archive", test_npz},
+                                       {"potts_npz", test_potts_npz},
                                        {0, 0}});
 }
 

@@ -242,6 +242,58 @@ static void test_dump_features(void)
     free(mat);
 }
 
+/* --save-couplings: plm and attn write the Potts model; its strongest coupling (Frobenius
+ * norm of the 20 x 20 amino-acid block) is the method's top pair before APC, so it is among
+ * the top ranked pairs; mf is refused; an unwritable path fails before the computation */
+static void test_save_couplings(void)
+{
+    char *npz = axt_tmp("potts.npz"), *tsv = axt_tmp("potts.tsv"), *out = NULL, *err = NULL;
+    const char *py = axt_exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    int have_np = axt_runf(NULL, NULL, "%s -c 'import numpy' 2>/dev/null", py) == 0;
+    const char *methods[] = {"-m plm --max-iter 10", "--max-iter 5"};
+    for (int k = 0; k < 2; k++) {
+        remove(npz);
+        CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q %s --no-head --no-apc -o %s --save-couplings %s %s",
+                                 axt_axcon(), methods[k], tsv, npz, planted_msa()), 0);
+        size_t len = 0;
+        char *z = axt_slurp(npz, &len);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+        CU_ASSERT(len > (size_t)LEN * LEN * 441 * 4 && !memcmp(z, "PK", 2) && memmem(z, len, "J.npy", 5));
+        free(z);
+        if (!have_np) continue;
+        CU_ASSERT_EQUAL(axt_runf(&out, &err,
+                                 "%s -c 'import numpy as np; z = np.load(\"%s\"); J = z[\"J\"]; h = z[\"h\"]; L = len(h); "
+                                 "assert J.shape == (L, L, 21, 21) and J.dtype == np.float32 and h.shape == (L, 21); "
+                                 "assert abs(J - J.transpose(1, 0, 3, 2)).max() == 0 and abs(J.sum(3)).max() < 1e-4; "
+                                 "assert len(z[\"seq\"].item()) == L and list(z[\"pos\"]) == list(range(1, L + 1)); "
+                                 "F = np.sqrt((J[:, :, :20, :20] ** 2).sum((2, 3))); F = np.triu(F, 6); "
+                                 "i, j = np.unravel_index(np.argmax(F), F.shape); "
+                                 "top = [tuple(map(int, l.split()[:2])) for l in open(\"%s\")][:10]; "
+                                 "assert (i + 1, j + 1) in top, ((i + 1, j + 1), top); print(\"ok\")'",
+                                 py, npz, tsv),
+                        0);
+        CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "ok"));
+        if (err && *err) printf("%s", err);
+        free(out);
+        free(err);
+        out = err = NULL;
+    }
+    if (!have_np) printf("SKIP: save_couplings numpy check: numpy not installed\n");
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -q -m mf --save-couplings %s %s", axt_axcon(), npz, planted_msa()), 1);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "--save-couplings needs -m plm or -m attn"));
+    free(out);
+    free(err);
+    remove(tsv);
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -q -m plm -o %s --save-couplings /nonexistent/c.npz %s", axt_axcon(),
+                             tsv, planted_msa()), 1);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "axcon: error: /nonexistent/c.npz"));
+    CU_ASSERT_FALSE(axt_exists(tsv));
+    free(out);
+    free(err);
+    free(npz);
+    free(tsv);
+}
+
 static void test_threads_identical(void)
 {
     const char *methods[] = {"mf", "plm", "attn"};
@@ -422,6 +474,7 @@ static void register_suites(void)
     axt_suite("predict", (axt_case_t[]){{"planted_pairs_rank_first", test_planted_pairs_rank_first},
                                         {"opts_set", test_opts_set},
                                         {"dump_features", test_dump_features},
+                                        {"save_couplings", test_save_couplings},
                                         {"every_format", test_every_format},
                                         {"threads_identical", test_threads_identical},
                                         {"no_partial_output", test_no_partial_output},

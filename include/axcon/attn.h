@@ -37,6 +37,7 @@
 #include <stdio.h>
 
 #include "axcon/error.h"
+#include "axcon/pll.h"
 #include "axcon/prep.h"
 
 #ifdef __cplusplus
@@ -120,6 +121,9 @@ typedef struct axcon_attn_opts {
     axcon_attn_maps_fn maps_cb; /* receives the trained attention maps (NULL = none) */
     void *maps_ctx;
     const int *maps_pos; /* handed to maps_cb as maps->pos (NULL: 1..L) */
+    axcon_potts_fn potts_cb; /* called once with the trained model's fields and couplings
+                                J = the factored couplings + the Potts residual (NULL = none) */
+    void *potts_ctx;
 } axcon_attn_opts_t;
 
 AXCON_API void axcon_attn_opts_init(axcon_attn_opts_t *o);

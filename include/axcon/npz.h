@@ -22,7 +22,8 @@ typedef struct axcon_npz axcon_npz_t;
 typedef enum axcon_npz_dtype {
     AXCON_NPZ_F4 = 0, /* float  (<f4) */
     AXCON_NPZ_F8,     /* double (<f8) */
-    AXCON_NPZ_I4      /* int32_t (<i4) */
+    AXCON_NPZ_I4,     /* int32_t (<i4) */
+    AXCON_NPZ_S       /* a byte string (a 0-d array of dtype |S<n>; axcon_npz_add_string) */
 } axcon_npz_dtype_t;
 
 /* Start an archive on fp (the caller opens and closes fp, e.g. an axcon_ofile). */
@@ -31,6 +32,15 @@ AXCON_API int axcon_npz_begin(FILE *fp, axcon_npz_t **out, axcon_error_t *err);
  * (ndim 0 = a scalar) from data in C order. EIO on a write error. */
 AXCON_API int axcon_npz_add(axcon_npz_t *z, const char *name, axcon_npz_dtype_t dtype, int ndim, const size_t *shape,
                             const void *data, axcon_error_t *err);
+/* The same, written row by row for arrays too large to hold twice: fill(ctx, r, buf, err)
+ * writes row r (shape[1] x ... elements, C order) into buf and is called twice per row (the
+ * ZIP header's CRC comes first), so it must give the same bytes both times; a non-zero
+ * status from it stops the archive. */
+typedef int (*axcon_npz_fill_fn)(void *ctx, size_t row, void *buf, axcon_error_t *err);
+AXCON_API int axcon_npz_add_rows(axcon_npz_t *z, const char *name, axcon_npz_dtype_t dtype, int ndim,
+                                 const size_t *shape, axcon_npz_fill_fn fill, void *ctx, axcon_error_t *err);
+/* A text member: numpy reads it as a 0-d bytes array (str(z[name].item(), 'ascii')). */
+AXCON_API int axcon_npz_add_string(axcon_npz_t *z, const char *name, const char *s, axcon_error_t *err);
 /* Write the central directory and free z (also on error). */
 AXCON_API int axcon_npz_end(axcon_npz_t *z, axcon_error_t *err);
 /* Free without finishing (after an error). NULL is accepted. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "axcon/contacts.h"
+#include "axcon/pll.h"
 #include "axcon/error.h"
 
 #ifdef __cplusplus
@@ -66,6 +67,15 @@ AXCON_API int axcon_write_contacts_ex(FILE *fp, const axcon_cmap_t *cm, axcon_ou
  * defaults). All arguments are text, for bindings. */
 AXCON_API int axcon_cmap_write(const axcon_cmap_t *cm, const char *path, const char *format, const char *top,
                                const char *author, const char *target, const char *remark, axcon_error_t *err);
+
+/* A fitted Potts model (axcon/pll.h) as a NumPy archive (`--save-couplings`), in the
+ * zero-sum gauge (every block's rows and columns and every field sum to 0; the energy is
+ * unchanged up to a constant): h (L x 21 float32), J (L x L x 21 x 21 float32, J[i,j,a,b] =
+ * J[j,i,b,a], J[i,i] = 0; a, b index AXCON_ALPHABET), pos (L int32: the query position of
+ * each column), seq (the query's residues at them) and alphabet ("ARNDCQEGHILKMFPSTWYV-").
+ * msa is the alignment the model was fitted on. EUSAGE beyond the 4 GiB of a ZIP member
+ * (L > 1560). */
+AXCON_API int axcon_potts_write_npz(FILE *fp, const axcon_potts_t *m, const axcon_msa_t *msa, axcon_error_t *err);
 
 AXCON_API int axcon_write_contacts(FILE *fp, const axcon_cmap_t *cm, axcon_outfmt_t fmt, const axcon_top_t *top,
                                    axcon_error_t *err);

@@ -53,6 +53,17 @@ extern "C" {
 
 typedef struct axcon_pll_data axcon_pll_data_t;
 
+/* A fitted Potts model (-m plm, -m attn), as handed to a caller's callback: fields h
+ * (L x 21, h[i*21 + a]) and the couplings of the pairs i < j in the symmetric layout below
+ * (block at axcon_pll_sym_offset(i, j, L), J[.. + a*21 + b] with a the state at i, b at j),
+ * over the model's L columns, in the gauge the model was fitted in. Valid during the call. */
+typedef struct axcon_potts {
+    size_t L;
+    const float *h;
+    const float *J;
+} axcon_potts_t;
+typedef int (*axcon_potts_fn)(void *ctx, const axcon_potts_t *m, axcon_error_t *err);
+
 /* Build the training data from an N x L row-major code matrix (0..20) and per-sequence
  * weights (NULL = all 1). Identical rows are merged (weights summed, first occurrence order
  * kept); rows with weight <= 0 are dropped. EINPUT on codes > 20, negative/non-finite

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "axcon/error.h"
+#include "axcon/pll.h"
 #include "axcon/prep.h"
 
 #ifdef __cplusplus
@@ -34,6 +35,8 @@ typedef struct axcon_plm_opts {
     double lambda_j; /* per (L-1) [0.2] */
     int max_iter;    /* L-BFGS iterations [25] (<= 0: the default) */
     double tol;      /* relative objective decrease that stops it [1e-4] (<= 0: the default) */
+    axcon_potts_fn potts_cb; /* called once with the fitted model (axcon/pll.h; NULL = none) */
+    void *potts_ctx;
 } axcon_plm_opts_t;
 
 AXCON_API void axcon_plm_opts_init(axcon_plm_opts_t *o);

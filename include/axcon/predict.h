@@ -32,6 +32,7 @@ typedef enum axcon_head_kind { AXCON_HEAD_NONE = 0, AXCON_HEAD_LINEAR, AXCON_HEA
 
 struct axcon_attn_maps;  /* axcon/attn.h */
 struct axcon_head_input; /* axcon/head.h */
+struct axcon_potts;      /* axcon/pll.h */
 
 typedef struct axcon_predict_opts {
     axcon_method_t method;
@@ -64,6 +65,11 @@ typedef struct axcon_predict_opts {
      * none); for -m plm the mean-field map is computed for it */
     int (*head_input)(void *ctx, const struct axcon_head_input *in, axcon_error_t *err);
     void *head_input_ctx;
+    /* -m plm and attn: called once with the fitted Potts model (axcon/pll.h: fields and
+     * couplings over the kept columns; e.g. axcon_potts_write_npz); -m mf with this set is a
+     * usage error (mean-field has no fitted fields) */
+    int (*potts)(void *ctx, const axcon_msa_t *msa, const struct axcon_potts *m, axcon_error_t *err);
+    void *potts_ctx;
     /* resources */
     double max_mem;        /* bytes; refuse (AXCON_ERESOURCE) when the estimate exceeds it [0 = no limit] */
 } axcon_predict_opts_t;

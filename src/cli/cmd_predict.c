@@ -11,6 +11,7 @@
 #include "axcon/attn.h"
 #include "axcon/head.h"
 #include "axcon/npz.h"
+#include "axcon/log.h"
 #include "axcon/ofile.h"
 #include "cli.h"
 
@@ -112,6 +113,23 @@ static int dump_features(void *vctx, const axcon_head_input_t *in, axcon_error_t
     return axcon_npz_end(z, err);
 }
 
+/* --save-couplings FILE.npz: the fitted Potts model (plm, attn), zero-sum gauge
+ * (axcon_potts_write_npz); opened early, committed after the prediction. */
+typedef struct potts_ctx {
+    const char *path;
+    axcon_ofile_t *of;
+    int written;
+} potts_ctx_t;
+
+static int save_couplings(void *vctx, const axcon_msa_t *msa, const axcon_potts_t *m, axcon_error_t *err)
+{
+    potts_ctx_t *d = vctx;
+    if (d->written++) return AXCON_OK;
+    axcon_info("writing the fields and couplings of %zu columns to %s (%.2f GB)", m->L, d->path,
+               4.0 * 441.0 * (double)m->L * (double)m->L / 1e9);
+    return axcon_potts_write_npz(axcon_ofile_fp(d->of), m, msa, err);
+}
+
 static void predict_usage(FILE *fp)
 {
     fprintf(fp,
@@ -126,6 +144,9 @@ static void predict_usage(FILE *fp)
             "  --dump-features FILE  also write the contact head's inputs as a numpy .npz (pos, F =\n"
             "                        the method's APC scores, M = mean-field APC scores, freq, neff,\n"
             "                        nseq, ndistinct; for training the head, scripts/train_head.py)\n"
+            "  --save-couplings FILE plm, attn: also write the fitted Potts model as a numpy .npz:\n"
+            "                        h (L x 21), J (L x L x 21 x 21) float32 in the zero-sum gauge,\n"
+            "                        pos, seq, alphabet (4 L^2 441 bytes: 0.16 GB at L = 300)\n"
             "  -h, --help            this help\n");
     cli_predopts_usage(fp);
     fprintf(fp,
@@ -139,7 +160,8 @@ int axcon_cmd_predict(int argc, char **argv)
     static const struct option longopts[] = {
         CLI_PREDICT_LONGOPTS, {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
         {"dump-attention", required_argument, 0, CLI_OPT_FIRST_FREE},
-        {"dump-features", required_argument, 0, CLI_OPT_FIRST_FREE + 1}, {0, 0, 0, 0}};
+        {"dump-features", required_argument, 0, CLI_OPT_FIRST_FREE + 1},
+        {"save-couplings", required_argument, 0, CLI_OPT_FIRST_FREE + 2}, {0, 0, 0, 0}};
     static const char *cmd = "predict";
     axcon_error_t err;
     axcon_error_clear(&err);
@@ -148,6 +170,7 @@ int axcon_cmd_predict(int argc, char **argv)
     const char *out_path = "-";
     dump_ctx_t dump = {NULL, NULL, 0};
     feat_ctx_t feat = {NULL, NULL, 0};
+    potts_ctx_t pot = {NULL, NULL, 0};
     int c, r;
     optind = 1;
     opterr = 0; /* we print our own one-line errors */
@@ -166,6 +189,10 @@ int axcon_cmd_predict(int argc, char **argv)
             if (!*optarg) return cli_usage_error(cmd, "--dump-features needs a file name");
             feat.path = optarg;
             break;
+        case CLI_OPT_FIRST_FREE + 2:
+            if (!*optarg) return cli_usage_error(cmd, "--save-couplings needs a file name");
+            pot.path = optarg;
+            break;
         case 'h': predict_usage(stdout); return AXCON_EXIT_OK;
         case ':': return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -182,15 +209,36 @@ int axcon_cmd_predict(int argc, char **argv)
         p.po.attn_maps_ctx = &dump;
         if (!p.dry_run && axcon_ofile_open(dump.path, &dump.of, &err) != AXCON_OK) return cli_fail(&err);
     }
+    if (pot.path) {
+        if (p.po.method == AXCON_METHOD_MF)
+            return cli_usage_error(cmd, "--save-couplings needs -m plm or -m attn (mean-field DCA fits no fields)");
+        p.po.potts = save_couplings;
+        p.po.potts_ctx = &pot;
+        if (!p.dry_run && axcon_ofile_open(pot.path, &pot.of, &err) != AXCON_OK) {
+            axcon_ofile_abort(dump.of);
+            return cli_fail(&err);
+        }
+    }
     if (feat.path) {
         p.po.head_input = dump_features;
         p.po.head_input_ctx = &feat;
         if (!p.dry_run && axcon_ofile_open(feat.path, &feat.of, &err) != AXCON_OK) {
             axcon_ofile_abort(dump.of);
+            axcon_ofile_abort(pot.of);
             return cli_fail(&err);
         }
     }
     if (cli_predict_file(argv[optind], out_path, &p, NULL, &err) != AXCON_OK) {
+        axcon_ofile_abort(dump.of);
+        axcon_ofile_abort(feat.of);
+        axcon_ofile_abort(pot.of);
+        return cli_fail(&err);
+    }
+    if (pot.of && (!pot.written || axcon_ofile_commit(pot.of, &err) != AXCON_OK)) {
+        if (!pot.written) { /* cannot happen after a successful prediction */
+            axcon_ofile_abort(pot.of);
+            axcon_error_set(&err, AXCON_EINTERNAL, "--save-couplings: the model handed over no couplings");
+        }
         axcon_ofile_abort(dump.of);
         axcon_ofile_abort(feat.of);
         return cli_fail(&err);

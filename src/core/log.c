@@ -1,6 +1,11 @@
 /* log.c - owns the log level, the process clock, the peak-RSS probe, the library-wide thread
  * count and the version string (see axcon/log.h). */
+#ifdef HAVE_CONFIG_H /* the fuzz builds (scripts/fuzz.sh) compile this file without configure */
 #include "config.h"
+#endif
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
 
 #include "axcon/log.h"
 

@@ -98,6 +98,21 @@ static int fit(const axcon_pll_data_t *data, size_t nseq, const axcon_attn_opts_
             goto done;
         }
     if (o->maps_cb && (rc = ax_attn_emit_maps(&m, x, o, err)) != AXCON_OK) goto done;
+    if (o->potts_cb) {
+        float *hf = ax_alloc(ncol * m.q, sizeof *hf, 0, "attn: fields", err);
+        if (!hf) {
+            rc = AXCON_ENOMEM;
+            goto done;
+        }
+        ax_attn_softmax(&m, x);
+        if ((rc = ax_attn_couplings(&m, x, err)) == AXCON_OK) {
+            for (size_t t = 0; t < ncol * m.q; t++) hf[t] = (float)x[t]; /* h at offset 0 of x */
+            axcon_potts_t pm = {ncol, hf, m.Jc};
+            rc = o->potts_cb(o->potts_ctx, &pm, err);
+        }
+        free(hf);
+        if (rc != AXCON_OK) goto done;
+    }
 done:
     ax_attn_model_free(&m);
     free(x);

@@ -100,6 +100,7 @@ static void plm_score_matrix(const float *J, size_t L, double *S)
 
 void axcon_plm_opts_init(axcon_plm_opts_t *o)
 {
+    memset(o, 0, sizeof *o);
     o->lambda_h = AXCON_PLM_DEFAULT_LAMBDA_H;
     o->lambda_j = AXCON_PLM_DEFAULT_LAMBDA_J;
     o->max_iter = AXCON_PLM_DEFAULT_MAX_ITER;
@@ -167,6 +168,10 @@ static int plm_fit(const axcon_pll_data_t *d, const axcon_plm_opts_t *o, double 
                status_str(info.status));
 
     plm_score_matrix(x + nh, L, S);
+    if (o->potts_cb) {
+        axcon_potts_t pm = {L, x, x + nh};
+        st = o->potts_cb(o->potts_ctx, &pm, err);
+    }
 out:
     free(x);
     free(f1);

@@ -69,13 +69,16 @@ static int valid_name(const char *s)
     return 1;
 }
 
-int axcon_npz_add(axcon_npz_t *z, const char *name, axcon_npz_dtype_t dtype, int ndim, const size_t *shape,
-                  const void *data, axcon_error_t *err)
+/* One member from data, or (data NULL, fill set) from rows of shape[1..] elements that fill
+ * writes into a buffer of its own, called twice per row: once for the CRC, once to write. */
+static int add_member(axcon_npz_t *z, const char *name, axcon_npz_dtype_t dtype, int ndim, const size_t *shape,
+                      const void *data, axcon_npz_fill_fn fill, void *ctx, axcon_error_t *err)
 {
-    static const char *const descr[] = {"<f4", "<f8", "<i4"};
-    static const size_t esize[] = {4, 8, 4};
+    static const char *const descr[] = {"<f4", "<f8", "<i4", "|S"};
+    static const size_t esize[] = {4, 8, 4, 1};
     int st;
-    if (!z || (unsigned)dtype > AXCON_NPZ_I4 || ndim < 0 || ndim > 4 || (ndim > 0 && !shape))
+    if (!z || (unsigned)dtype > AXCON_NPZ_S || ndim < 0 || ndim > 4 || (ndim > 0 && !shape) ||
+        (dtype == AXCON_NPZ_S && (ndim != 1 || shape[0] == 0)) || (fill && ndim < 1))
         return axcon_error_set(err, AXCON_EUSAGE, "npz: bad array arguments");
     if (!valid_name(name)) return axcon_error_set(err, AXCON_EUSAGE, "npz: bad array name '%s'", name ? name : "");
     if (z->n == NPZ_MAX_MEMBERS) return axcon_error_set(err, AXCON_EUSAGE, "npz: more than %d arrays", NPZ_MAX_MEMBERS);
@@ -84,11 +87,16 @@ int axcon_npz_add(axcon_npz_t *z, const char *name, axcon_npz_dtype_t dtype, int
             return axcon_error_set(err, AXCON_EUSAGE, "npz: array '%s' given twice", name);
     /* header dict, padded with spaces and a final newline to a multiple of 64 bytes */
     char hdr[256];
-    int hl = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr[dtype]);
+    int hl;
     size_t count = 1;
+    if (dtype == AXCON_NPZ_S) /* one byte string: a 0-d array of dtype |S<n> */
+        hl = snprintf(hdr, sizeof hdr, "{'descr': '|S%zu', 'fortran_order': False, 'shape': (", shape[0]);
+    else
+        hl = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr[dtype]);
     for (int d = 0; d < ndim; d++) {
         if (ax_mul_ok(count, shape[d], &count) != 0) return axcon_error_set(err, AXCON_EUSAGE, "npz: shape overflows");
-        hl += snprintf(hdr + hl, sizeof hdr - (size_t)hl, "%zu%s", shape[d], ndim == 1 ? "," : (d + 1 < ndim ? ", " : ""));
+        if (dtype != AXCON_NPZ_S)
+            hl += snprintf(hdr + hl, sizeof hdr - (size_t)hl, "%zu%s", shape[d], ndim == 1 ? "," : (d + 1 < ndim ? ", " : ""));
     }
     hl += snprintf(hdr + hl, sizeof hdr - (size_t)hl, "), }");
     size_t total = 10 + (size_t)hl + 1, padded = (total + 63) / 64 * 64;
@@ -101,17 +109,32 @@ int axcon_npz_add(axcon_npz_t *z, const char *name, axcon_npz_dtype_t dtype, int
     size_t nbytes;
     if (ax_mul_ok(count, esize[dtype], &nbytes) != 0 || nbytes > UINT32_MAX - padded)
         return axcon_error_set(err, AXCON_EUSAGE, "npz: array '%s' exceeds 4 GiB (no ZIP64)", name);
-    if (count && !data) return axcon_error_set(err, AXCON_EUSAGE, "npz: array '%s' has no data", name);
+    if (count && !data && !fill) return axcon_error_set(err, AXCON_EUSAGE, "npz: array '%s' has no data", name);
     const uint32_t size = (uint32_t)(padded + nbytes);
     uLong crc = crc32(0L, Z_NULL, 0);
     crc = crc32(crc, pre, (uInt)padded);
-    for (size_t off = 0; off < nbytes;) { /* zlib's uInt may be narrower than size_t */
-        size_t chunk = nbytes - off > (1u << 30) ? (1u << 30) : nbytes - off;
-        crc = crc32(crc, (const Bytef *)data + off, (uInt)chunk);
-        off += chunk;
+    unsigned char *row = NULL;
+    size_t rows = fill ? shape[0] : 0, rowbytes = rows ? nbytes / rows : 0;
+    if (fill && rowbytes && !(row = ax_alloc(rowbytes, 1, 0, "npz row", err))) return AXCON_ENOMEM;
+    if (fill) {
+        for (size_t r = 0; r < rows && rowbytes; r++) {
+            if ((st = fill(ctx, r, row, err)) != AXCON_OK) {
+                free(row);
+                return st;
+            }
+            crc = crc32(crc, row, (uInt)rowbytes); /* rows stay below 4 GiB: the member does */
+        }
+    } else {
+        for (size_t off = 0; off < nbytes;) { /* zlib's uInt may be narrower than size_t */
+            size_t chunk = nbytes - off > (1u << 30) ? (1u << 30) : nbytes - off;
+            crc = crc32(crc, (const Bytef *)data + off, (uInt)chunk);
+            off += chunk;
+        }
     }
-    if (z->pos + 30 + strlen(name) + 4 + size > UINT32_MAX)
+    if (z->pos + 30 + strlen(name) + 4 + size > UINT32_MAX) {
+        free(row);
         return axcon_error_set(err, AXCON_EUSAGE, "npz: archive exceeds 4 GiB (no ZIP64)");
+    }
     npz_member_t *m = &z->m[z->n];
     snprintf(m->name, sizeof m->name, "%s.npy", name);
     m->crc = (uint32_t)crc;
@@ -131,11 +154,35 @@ int axcon_npz_add(axcon_npz_t *z, const char *name, axcon_npz_dtype_t dtype, int
     put32(lh + 22, size);
     put16(lh + 26, (unsigned)nl);
     put16(lh + 28, 0);
-    if ((st = emit(z, lh, sizeof lh, err)) != AXCON_OK || (st = emit(z, m->name, nl, err)) != AXCON_OK ||
-        (st = emit(z, pre, padded, err)) != AXCON_OK || (st = emit(z, data, nbytes, err)) != AXCON_OK)
-        return st;
+    if ((st = emit(z, lh, sizeof lh, err)) == AXCON_OK && (st = emit(z, m->name, nl, err)) == AXCON_OK)
+        st = emit(z, pre, padded, err);
+    if (st == AXCON_OK && !fill) st = emit(z, data, nbytes, err);
+    for (size_t r = 0; st == AXCON_OK && fill && r < rows && rowbytes; r++)
+        if ((st = fill(ctx, r, row, err)) == AXCON_OK) st = emit(z, row, rowbytes, err);
+    free(row);
+    if (st != AXCON_OK) return st;
     z->n++;
     return AXCON_OK;
+}
+
+int axcon_npz_add(axcon_npz_t *z, const char *name, axcon_npz_dtype_t dtype, int ndim, const size_t *shape,
+                  const void *data, axcon_error_t *err)
+{
+    return add_member(z, name, dtype, ndim, shape, data, NULL, NULL, err);
+}
+
+int axcon_npz_add_rows(axcon_npz_t *z, const char *name, axcon_npz_dtype_t dtype, int ndim, const size_t *shape,
+                       axcon_npz_fill_fn fill, void *ctx, axcon_error_t *err)
+{
+    if (!fill) return axcon_error_set(err, AXCON_EUSAGE, "npz: no row source for '%s'", name ? name : "");
+    return add_member(z, name, dtype, ndim, shape, NULL, fill, ctx, err);
+}
+
+int axcon_npz_add_string(axcon_npz_t *z, const char *name, const char *s, axcon_error_t *err)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0) return axcon_error_set(err, AXCON_EUSAGE, "npz: empty string for '%s'", name ? name : "");
+    return add_member(z, name, AXCON_NPZ_S, 1, &n, s, NULL, NULL, err);
 }
 
 int axcon_npz_end(axcon_npz_t *z, axcon_error_t *err)

@@ -138,6 +138,10 @@ static int check_opts(const axcon_predict_opts_t *o, axcon_error_t *err)
         return axcon_error_set(err, AXCON_EUSAGE, "pseudocount must be in [0,1), got %g", o->mf_pseudocount);
     if (o->mf_sharpen < 0) return axcon_error_set(err, AXCON_EUSAGE, "sharpening passes must be >= 0");
     if ((unsigned)o->head > AXCON_HEAD_NET) return axcon_error_set(err, AXCON_EUSAGE, "unknown contact head %d", (int)o->head);
+    if (o->potts && o->method == AXCON_METHOD_MF)
+        return axcon_error_set(err, AXCON_EUSAGE,
+                               "the Potts model's fields and couplings come from -m plm or -m attn; mean-field "
+                               "DCA (-m mf) fits no fields");
     if (o->mf_sharpen > 0 && !(o->mf_tau > 0.0 && isfinite(o->mf_tau)))
         return axcon_error_set(err, AXCON_EUSAGE, "sharpening temperature must be > 0, got %g", o->mf_tau);
     if (!(o->plm_lambda_h >= 0.0 && isfinite(o->plm_lambda_h)) || !(o->plm_lambda_j >= 0.0 && isfinite(o->plm_lambda_j)))
@@ -184,6 +188,18 @@ static void attn_opts(const axcon_predict_opts_t *o, axcon_attn_opts_t *ao)
     ao->maps_ctx = o->attn_maps_ctx;
 }
 
+/* The models hand over their fitted Potts model; the caller's callback also gets the alignment. */
+typedef struct potts_tramp {
+    const axcon_predict_opts_t *o;
+    const axcon_msa_t *msa;
+} potts_tramp_t;
+
+static int potts_tramp(void *ctx, const axcon_potts_t *m, axcon_error_t *err)
+{
+    const potts_tramp_t *t = ctx;
+    return t->o->potts(t->o->potts_ctx, t->msa, m, err);
+}
+
 /* The model's raw scores into S. For attn, *mfapc receives the APC-corrected mean-field map
  * (allocated here) that seeded its warm start, for the contact head to reuse. */
 static int run_model(const axcon_prep_t *p, const axcon_predict_opts_t *o, double *S, double **mfapc,
@@ -194,6 +210,11 @@ static int run_model(const axcon_prep_t *p, const axcon_predict_opts_t *o, doubl
     case AXCON_METHOD_PLM: {
         axcon_plm_opts_t po;
         plm_opts(o, &po);
+        potts_tramp_t tr = {o, axcon_prep_msa(p)};
+        if (o->potts) {
+            po.potts_cb = potts_tramp;
+            po.potts_ctx = &tr;
+        }
         return axcon_plm_scores(p, &po, S, err);
     }
     case AXCON_METHOD_ATTN: {
@@ -204,6 +225,11 @@ static int run_model(const axcon_prep_t *p, const axcon_predict_opts_t *o, doubl
         double *M = ax_alloc(L * L, sizeof *M, 0, "mean-field scores", err);
         if (!M) return AXCON_ENOMEM;
         attn_opts(o, &ao);
+        potts_tramp_t tr = {o, msa};
+        if (o->potts) {
+            ao.potts_cb = potts_tramp;
+            ao.potts_ctx = &tr;
+        }
         if (ao.maps_cb) {
             if (!(pos = ax_alloc(L, sizeof *pos, 0, "attn: query positions", err))) {
                 free(M);
@@ -443,6 +469,7 @@ int axcon_predict_estimate(const axcon_msa_t *msa, const axcon_predict_opts_t *o
         axcon_plm_opts_t po;
         plm_opts(o, &po);
         axcon_plm_estimate(L, N, nu, &po, threads, &b, &t);
+        if (o->potts) b += 4.0 * 441.0 * (double)L; /* one row of the written J */
         break;
     }
     case AXCON_METHOD_ATTN: {
@@ -451,6 +478,7 @@ int axcon_predict_estimate(const axcon_msa_t *msa, const axcon_predict_opts_t *o
         attn_opts(o, &ao);
         axcon_mf_estimate(L, N, nu, o->mf_pseudocount, threads, &mb, &mt);
         axcon_attn_estimate(L, N, nu, &ao, threads, &b, &t);
+        if (o->potts) b += 4.0 * 441.0 * (double)L * ((double)L - 1.0) / 2.0 + 4.0 * 441.0 * (double)L; /* J, a row */
         if (mb > b) b = mb;
         b += 8.0 * LL;
         t += mt;

@@ -1,10 +1,11 @@
 /* fuzz_pred.c - fuzz target for the contact prediction readers of `axcon eval`
- * (include/axcon/pred.h): rr, mat, tsv, csv, plmc, freecontact, psicov and auto, plain or gzip.
+ * (include/axcon/pred.h): rr, mat, tsv, csv, plmc, freecontact, psicov, gremlin and auto, plain or gzip.
  *
  * Input: byte 0 selects the options, the rest is the file.
  *   bits 0-2: format (0 auto, 1 rr, 2 mat, 3 tsv, 4 csv, 5 plmc, 6 freecontact, 7 psicov)
  *   bit 3: query length 50 (else 0 = unknown)
  *   bit 4: read through a file (axcon_pred_read, zlib) instead of axcon_pred_parse
+ *   bit 5: format gremlin (instead of bits 0-2)
  * A parsed prediction is checked against the header's promises (1 <= i < j, within the
  * length, finite scores, rank order, no duplicate pair). */
 #include "fuzz_common.h"
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     unsigned sel;
     if (!fz_selector(&data, &size, &sel)) return 0;
-    axcon_pred_format_t fmt = (axcon_pred_format_t)(sel & 7);
+    axcon_pred_format_t fmt = (sel & 32) ? AXCON_PRED_GREMLIN : (axcon_pred_format_t)(sel & 7);
     int length = (sel & 8) ? 50 : 0;
     axcon_pred_t *p = NULL;
     axcon_error_t err;
