@@ -12,6 +12,7 @@
 #include "axcon/error.h"
 #include "axcon/log.h"
 #include "axcon/ofile.h"
+#include "core/progress.h"
 #include "core/rows.h"
 #include "core/util.h"
 #include "testutil.h"
@@ -211,6 +212,22 @@ static void test_apc(void)
     for (int k = 0; k < 9; k++) CU_ASSERT_EQUAL(Z[k], 0.0);
 }
 
+/* the time-left text of the progress reports (core/progress.h) */
+static void test_progress_eta(void)
+{
+    char b[48];
+    ax_progress_eta(10.0, 5, 50, b, sizeof b); /* 2 s a step, 45 steps to go */
+    CU_ASSERT_STRING_EQUAL(b, "at most 2 min left"); /* 90 s: minutes from 90 s on */
+    ax_progress_eta(10.0, 10, 50, b, sizeof b);
+    CU_ASSERT_STRING_EQUAL(b, "at most 40 s left");
+    ax_progress_eta(3600.0, 1, 50, b, sizeof b);
+    CU_ASSERT_STRING_EQUAL(b, "at most 49.0 h left");
+    ax_progress_eta(5.0, 0, 50, b, sizeof b);
+    CU_ASSERT_STRING_EQUAL(b, "estimating");
+    ax_progress_eta(5.0, 50, 50, b, sizeof b);
+    CU_ASSERT_STRING_EQUAL(b, "finishing");
+}
+
 static void register_suites(void)
 {
     axt_suite("core", (axt_case_t[]){{"error set/prefix", test_error_set_and_prefix},
@@ -218,6 +235,7 @@ static void register_suites(void)
                                       {"atomic output commit/abort", test_ofile_commit_and_abort},
                                       {"write failure reported, nothing left", test_ofile_write_failure},
                                       {"clock and levels", test_clock},
+                                      {"progress time left", test_progress_eta},
                                       {"row groups (the one row hash)", test_row_groups},
                                       {"APC", test_apc},
                                       {0, 0}});

@@ -294,6 +294,29 @@ static void test_save_couplings(void)
     free(tsv);
 }
 
+/* progress of the optimisers on stderr: plain lines when stderr is not a terminal, none
+ * with -q (AXCON_PROGRESS_AFTER=0 reports from the first iteration) */
+static void test_progress(void)
+{
+    const char *methods[] = {"", "-m plm"};
+    for (int k = 0; k < 2; k++) {
+        char *out = NULL, *err = NULL;
+        CU_ASSERT_EQUAL(axt_runf(&out, &err, "AXCON_PROGRESS_AFTER=0 %s predict %s --max-iter 4 %s", axt_axcon(),
+                                 methods[k], planted_msa()), 0);
+        CU_ASSERT_PTR_NOT_NULL(err && strstr(err, k ? "[M::plm::" : "[M::attn::"));
+        CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "] iteration 1/4 (25%), f="));
+        CU_ASSERT_PTR_NULL(err && strchr(err, '\r')); /* no redrawing into a log */
+        free(out);
+        free(err);
+        CU_ASSERT_EQUAL(axt_runf(&out, &err, "AXCON_PROGRESS_AFTER=0 %s predict -q %s --max-iter 4 %s", axt_axcon(),
+                                 methods[k], planted_msa()), 0);
+        CU_ASSERT_PTR_NOT_NULL(err);
+        CU_ASSERT_PTR_NULL(err && strstr(err, "iteration"));
+        free(out);
+        free(err);
+    }
+}
+
 static void test_threads_identical(void)
 {
     const char *methods[] = {"mf", "plm", "attn"};
@@ -475,6 +498,7 @@ static void register_suites(void)
                                         {"opts_set", test_opts_set},
                                         {"dump_features", test_dump_features},
                                         {"save_couplings", test_save_couplings},
+                                        {"progress", test_progress},
                                         {"every_format", test_every_format},
                                         {"threads_identical", test_threads_identical},
                                         {"no_partial_output", test_no_partial_output},

@@ -15,6 +15,7 @@
 #include "axcon/log.h"
 #include "axcon/pll.h"
 #include "axcon/weights.h"
+#include "core/progress.h"
 #include "core/util.h"
 #include "model/attn_impl.h"
 #include "model/lbfgs.h"
@@ -27,6 +28,7 @@ typedef struct {
     double fh[AXCON_ATTN_WINDOW_MAX + 1]; /* objective of the last window + 1 iterations */
     double tol;
     int window, min_iter, converged;
+    ax_progress_t prog; /* iteration, objective, time left on stderr (core/progress.h) */
 } lbctx_t;
 
 /* The optimiser's vector is [ x (m->nx, as float) | R (m->nr floats, used in place) ]. */
@@ -62,6 +64,7 @@ static int lb_eval(void *ctx, const float *x, double *f, float *g, float *work, 
 static int lb_progress(void *ctx, const ax_lbfgs_info_t *info)
 {
     lbctx_t *c = ctx;
+    ax_progress_step(&c->prog, info->iter, info->f);
     if (info->iter % 10 == 0)
         axcon_debug("iter %d f=%.8g pll=%.8g |g|=%.3g step=%.3g evals=%d", info->iter, info->f, c->m->f_pll,
                     info->gnorm, info->step, info->nevals);
@@ -136,7 +139,9 @@ int ax_attn_train_ex(ax_attn_model_t *m, double *x, int max_iter, int min_iter, 
     axcon_debug("L-BFGS: %zu variables, m=%d (%.2f GB of optimiser vectors), couplings %s", nt, lo.m,
                 (2.0 * lo.m + 3.0) * (double)nt * sizeof(float) / 1e9, mat_j ? "materialised" : "streamed");
     ax_lbfgs_info_t info;
+    ax_progress_begin(&c.prog, "attn", max_iter);
     rc = ax_lbfgs_minimize(nt, xf, &lo, lb_eval, lb_progress, &c, &info, err);
+    ax_progress_end(&c.prog);
     if (m->use_r) { /* back to the model's own storage */
         m->Rf = m->R;
         m->gRf = m->gR;

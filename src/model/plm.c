@@ -9,6 +9,7 @@
 
 #include "axcon/log.h"
 #include "axcon/pll.h"
+#include "core/progress.h"
 #include "core/util.h"
 #include "model/lbfgs.h"
 #include "model/pll_internal.h"
@@ -28,6 +29,7 @@ typedef struct plm_ctx {
     const axcon_pll_data_t *d;
     size_t L, nh, nj;
     double lambda_h, lambda_j;
+    ax_progress_t prog; /* iteration, objective, time left on stderr (core/progress.h) */
 } plm_ctx_t;
 
 /* f = kernel + lambda_h |h_aa|^2 + lambda_j |J|^2 (the J penalty folded into the kernel's last
@@ -56,9 +58,10 @@ static int plm_eval(void *vc, const float *x, double *f, float *g, float *work, 
 
 static int plm_progress(void *vc, const ax_lbfgs_info_t *in)
 {
-    (void)vc;
+    plm_ctx_t *c = vc;
+    ax_progress_step(&c->prog, in->iter, in->f);
     if (in->iter % 10 == 0)
-        axcon_info("iter %d: f=%.8g |g|=%.4g step=%.3g evals=%d", in->iter, in->f, in->gnorm, in->step, in->nevals);
+        axcon_debug("iter %d: f=%.8g |g|=%.4g step=%.3g evals=%d", in->iter, in->f, in->gnorm, in->step, in->nevals);
     return 0;
 }
 
@@ -162,7 +165,9 @@ static int plm_fit(const axcon_pll_data_t *d, const axcon_plm_opts_t *o, double 
                "(%.2f GB of optimiser vectors)",
                L, axcon_pll_nrows(d), wsum, nx, c.lambda_j, lo.m, (2.0 * lo.m + 3.0) * (double)nx * sizeof(float) / 1e9);
     ax_lbfgs_info_t info;
+    ax_progress_begin(&c.prog, "plm", lo.max_iter);
     st = ax_lbfgs_minimize(nx, x, &lo, plm_eval, plm_progress, &c, &info, err);
+    ax_progress_end(&c.prog);
     if (st != AXCON_OK) goto out;
     axcon_info("plm: %d iterations, %d evaluations, f=%.8g |g|=%.4g (%s)", info.iter, info.nevals, info.f, info.gnorm,
                status_str(info.status));
