@@ -783,6 +783,18 @@ static void test_formats_coexist(void)
     sum = axt_slurp(sp, NULL);
     CU_ASSERT_EQUAL(count_substr(sum, "\tdone\t"), 2);
     free(sum);
+    /* the RR header fields are part of the fingerprint: another AUTHOR redoes the files */
+    for (int k = 0; k < 2; k++) {
+        CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s batch -q -m plm --max-iter 2 -t 1 -f rr --author 1234-5678 "
+                                             "--manifest %s --outdir %s", axt_axcon(), list, out), 0);
+        sum = axt_slurp(sp, NULL);
+        CU_ASSERT_EQUAL(count_substr(sum, k ? "\tskipped\t" : "\tdone\t"), 2);
+        free(sum);
+    }
+    snprintf(p, sizeof p, "%s/fam01.rr", out);
+    char *rr = axt_slurp(p, NULL);
+    CU_ASSERT_PTR_NOT_NULL(rr && strstr(rr, "\nAUTHOR 1234-5678\n"));
+    free(rr);
     free(list);
     free(dir);
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -510,6 +511,13 @@ int axcon_cmd_batch(int argc, char **argv)
     snprintf(b.done_ext, sizeof b.done_ext, "done");
     axcon_top_t topbuf;
     axcon_batch_fingerprint(&b.p.po, &b.p.mo, b.fmt, cli_predopts_top(&b.p, b.fmt, &topbuf), b.fp, sizeof b.fp);
+    if (b.fmt == AXCON_OUT_RR && (b.p.wo.author || b.p.wo.target || b.p.remark[0])) {
+        /* the RR header fields change the files: a rerun with other ones redoes them */
+        size_t used = strlen(b.fp);
+        unsigned long rk = crc32(0L, (const Bytef *)b.p.remark, (uInt)strlen(b.p.remark));
+        snprintf(b.fp + used, sizeof b.fp - used, " author=%s target=%s remark=%08lx",
+                 b.p.wo.author ? b.p.wo.author : "-", b.p.wo.target ? b.p.wo.target : "-", rk);
+    }
     if (axcon_shard_select(b.m, &sh, &idx, &n, &err) != AXCON_OK) {
         rc = cli_fail(&err);
         goto END;
