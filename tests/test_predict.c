@@ -195,6 +195,22 @@ static void test_every_format(void)
 
 /* --dump-features: a numpy archive of the head's inputs; -m mf has no F map, attn has one.
  * When numpy is installed it must load the archive, and M must equal the written matrix. */
+/* A side file (--dump-features, --save-couplings) at an unwritable path fails before any
+ * computation: exit 1, one error naming the path, and no main output at out_path. */
+static void check_unwritable_side_file(const char *opts, const char *bad, const char *out_path)
+{
+    char *out = NULL, *err = NULL;
+    remove(out_path);
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -q %s -o %s %s %s", axt_axcon(), opts, out_path, bad, planted_msa()),
+                    1);
+    char want[256];
+    snprintf(want, sizeof want, "axcon: error: %s", strchr(bad, ' ') + 1);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, want));
+    CU_ASSERT_FALSE(axt_exists(out_path));
+    free(out);
+    free(err);
+}
+
 static void test_dump_features(void)
 {
     char *npz = axt_tmp("feat.npz"), *mat = axt_tmp("feat.mat"), *out = NULL, *err = NULL;
@@ -230,14 +246,7 @@ static void test_dump_features(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(z);
     CU_ASSERT_PTR_NOT_NULL(memmem(z, len, "F.npy", 5));
     free(z);
-    /* an unwritable path fails before any computation, with one error line and no output */
-    remove(mat);
-    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -q -m mf -o %s --dump-features /nonexistent/f.npz %s", axt_axcon(),
-                             mat, planted_msa()), 1);
-    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "axcon: error: /nonexistent/f.npz"));
-    CU_ASSERT_FALSE(axt_exists(mat));
-    free(out);
-    free(err);
+    check_unwritable_side_file("-m mf", "--dump-features /nonexistent/f.npz", mat);
     free(npz);
     free(mat);
 }
@@ -283,13 +292,7 @@ static void test_save_couplings(void)
     CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "--save-couplings needs -m plm or -m attn"));
     free(out);
     free(err);
-    remove(tsv);
-    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -q -m plm -o %s --save-couplings /nonexistent/c.npz %s", axt_axcon(),
-                             tsv, planted_msa()), 1);
-    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "axcon: error: /nonexistent/c.npz"));
-    CU_ASSERT_FALSE(axt_exists(tsv));
-    free(out);
-    free(err);
+    check_unwritable_side_file("-m plm", "--save-couplings /nonexistent/c.npz", tsv);
     free(npz);
     free(tsv);
 }

@@ -256,9 +256,24 @@ def _text(s, what):
     return s.encode()
 
 
+class _Owned:
+    """Owns one C object: _h is its pointer, _free the library function that frees it."""
+
+    _free = None
+
+    def __init__(self, handle):
+        self._h = ctypes.c_void_p(handle)
+
+    def __del__(self):
+        h = getattr(self, "_h", None)
+        if h is not None and h.value:
+            type(self)._free(h)
+            self._h = None
+
+
 # ---- alignments ----------------------------------------------------------------------------
 
-class Alignment:
+class Alignment(_Owned):
     """An alignment as axcon models it: N sequences (the query first) over L kept match columns.
 
     nseq, ncol       N and L kept; nseq_read, ncol_match: before filtering and masking
@@ -270,17 +285,12 @@ class Alignment:
     """
 
     ALPHABET = _ALPHABET
+    _free = staticmethod(_msa_free)
 
     def __init__(self, handle, source):
-        self._h = ctypes.c_void_p(handle)
+        super().__init__(handle)
         self.source = source
         self._neff = {}
-
-    def __del__(self):
-        h = getattr(self, "_h", None)
-        if h is not None and h.value:
-            _msa_free(h)
-            self._h = None
 
     @classmethod
     def from_codes(cls, codes, query_name="query"):
@@ -398,7 +408,7 @@ def read_msa(path, format="auto", max_seq_gap=1.0, max_col_gap=1.0):
 _CONTACT_DTYPE = np.dtype([("i", "<i4"), ("j", "<i4"), ("score", "<f8"), ("prob", "<f8")])
 
 
-class ContactMap:
+class ContactMap(_Owned):
     """A prediction: scores in query numbering and the ranked pairs with probabilities.
 
     scores     L x L symmetric float64 array (row/column k = query position k+1; 0 where a
@@ -408,14 +418,7 @@ class ContactMap:
     method, neff, min_sep, query, query_name, length
     """
 
-    def __init__(self, handle):
-        self._h = ctypes.c_void_p(handle)
-
-    def __del__(self):
-        h = getattr(self, "_h", None)
-        if h is not None and h.value:
-            _cmap_free(h)
-            self._h = None
+    _free = staticmethod(_cmap_free)
 
     @property
     def length(self):
@@ -517,15 +520,16 @@ def predict(msa, method="attn", threads=None, **options):
 
 # ---- evaluation ----------------------------------------------------------------------------
 
-class _Pred:
-    def __init__(self, handle):
-        self._h = ctypes.c_void_p(handle)
+class _Pred(_Owned):
+    _free = staticmethod(_pred_free)
 
-    def __del__(self):
-        h = getattr(self, "_h", None)
-        if h is not None and h.value:
-            _pred_free(h)
-            self._h = None
+
+def _read_pred(path, fmt, length, what):
+    h, err = ctypes.c_void_p(), _Err()
+    st = _pred_read(_path(path, what), fmt, int(length), ctypes.byref(h), ctypes.byref(err))
+    if st < 0:
+        _raise(err, st)
+    return _Pred(h.value)
 
 
 def read_prediction(path, format="auto", length=0):
@@ -535,11 +539,7 @@ def read_prediction(path, format="auto", length=0):
     if _pred_format_parse(_text(format, "format"), ctypes.byref(fmt)) != 0:
         raise UsageError("format wants auto, rr, mat, tsv, csv, plmc, freecontact, psicov or gremlin, got %r"
                          % (format,), -2)
-    h, err = ctypes.c_void_p(), _Err()
-    st = _pred_read(_path(path, "read_prediction"), fmt.value, int(length), ctypes.byref(h), ctypes.byref(err))
-    if st < 0:
-        _raise(err, st)
-    p = _Pred(h.value)
+    p = _read_pred(path, fmt.value, length, "read_prediction")
     n = _pred_npairs(p._h)
     dt = np.dtype([("i", "<i4"), ("j", "<i4"), ("score", "<f8")])
     raw = ctypes.string_at(_pred_pairs(p._h), n * ctypes.sizeof(_PredPair)) if n else b""
@@ -570,12 +570,8 @@ def evaluate(prediction, pdb=None, chain=None, truth=None, query=None):
         qseq = prediction.query
         qlen = prediction.length
     else:
-        h = ctypes.c_void_p()
         qlen = len(query) if query else 0
-        st = _pred_read(_path(prediction, "evaluate"), 0, qlen, ctypes.byref(h), ctypes.byref(err))
-        if st < 0:
-            _raise(err, st)
-        pred = _Pred(h.value)
+        pred = _read_pred(prediction, 0, qlen, "evaluate")
         s = _pred_seq(pred._h)
         qseq = query if query else (s.decode() if s else None)
     th = ctypes.c_void_p()

@@ -234,11 +234,14 @@ int axcon_cmd_predict(int argc, char **argv)
         axcon_ofile_abort(pot.of);
         return cli_fail(&err);
     }
-    if (pot.of && (!pot.written || axcon_ofile_commit(pot.of, &err) != AXCON_OK)) {
-        if (!pot.written) { /* cannot happen after a successful prediction */
-            axcon_ofile_abort(pot.of);
-            axcon_error_set(&err, AXCON_EINTERNAL, "--save-couplings: the model handed over no couplings");
-        }
+    if (pot.of && !pot.written) { /* cannot happen after a successful prediction: an internal error */
+        axcon_ofile_abort(dump.of);
+        axcon_ofile_abort(feat.of);
+        axcon_ofile_abort(pot.of);
+        axcon_error_set(&err, AXCON_EINTERNAL, "--save-couplings: the model handed over no couplings");
+        return cli_fail(&err);
+    }
+    if (pot.of && axcon_ofile_commit(pot.of, &err) != AXCON_OK) {
         axcon_ofile_abort(dump.of);
         axcon_ofile_abort(feat.of);
         return cli_fail(&err);
