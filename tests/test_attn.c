@@ -660,6 +660,194 @@ static void test_cli_dump_attention(void)
     free(mf);
 }
 
+/* The sparse residual's streamed evaluation (couplings and their gradient through the kernel's
+ * hooks) against the dense model holding the same residual on the same pairs and 0 elsewhere:
+ * the same warm start, objective, parameter gradient and residual gradient on the residual
+ * pairs; no array of the couplings' size; the same floats for 1 and 3 threads. */
+static void test_sparse_residual(void)
+{
+    const size_t N = 60, L = 12, H = 3, d = 4;
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    uint8_t *codes = toy_msa(N, L, 2, 9, 0.7, 4242);
+    double *w = malloc(N * sizeof(double));
+    CU_ASSERT_FATAL(w != NULL);
+    for (size_t n = 0; n < N; n++) w[n] = 0.5 + 0.25 * (double)(n % 4);
+    axcon_pll_data_t *data = NULL;
+    CU_ASSERT_EQUAL_FATAL(axcon_pll_data_new(codes, N, L, w, &data, &e), AXCON_OK);
+    ax_attn_model_t md, ms;
+    CU_ASSERT_EQUAL_FATAL(ax_attn_model_init(&md, data, H, d, 0.05, 0.01, 0.01, 0.01, 0.03, 0.02, &e), AXCON_OK);
+    const size_t P = md.P, K = P / 3;
+    CU_ASSERT_EQUAL_FATAL(ax_attn_model_init_ex(&ms, data, H, d, 0.05, 0.01, 0.01, 0.01, 0.03, 0.02, 1, K, &e),
+                          AXCON_OK);
+    CU_ASSERT(ms.stream == 1 && ms.nr == 0 && ms.R == NULL); /* no residual before the warm start */
+    double *xd = calloc(md.nx, sizeof(double)), *xs = calloc(ms.nx, sizeof(double));
+    CU_ASSERT_FATAL(xd && xs && md.nx == ms.nx);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_init_params(&md, 0, 1.0, 7, xd, &e), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_init_params(&ms, 0, 1.0, 7, xs, &e), AXCON_OK);
+    /* the streamed warm start (no stored log-odds blocks) gives the same start */
+    CU_ASSERT(memcmp(xd, xs, md.nx * sizeof(double)) == 0);
+    CU_ASSERT_FATAL(ms.nres == K && ms.nr == K * ms.q * ms.q && ms.use_r && ms.R == ms.xr + ms.nx);
+    size_t inslot = 0;
+    for (size_t p = 0; p < P; p++) inslot += ms.rslot[p] >= 0;
+    CU_ASSERT_EQUAL(inslot, K);
+    for (size_t s = 1; s < K; s++) CU_ASSERT(ms.rpair[s] > ms.rpair[s - 1]);
+    rs = 31;
+    for (size_t t = md.off_v; t < md.off_q; t++) xd[t] = 0.3 * (urnd() - 0.5);
+    for (size_t t = md.off_q; t < md.off_g; t++) xd[t] = urnd() - 0.5;
+    for (size_t t = md.off_g; t < md.off_e; t++) xd[t] = 0.5 + urnd();
+    for (size_t t = md.off_e; t < md.nx; t++) xd[t] = urnd() - 0.5;
+    memcpy(xs, xd, md.nx * sizeof(double));
+    memset(md.R, 0, md.nr * sizeof(float));
+    const size_t qq = md.q * md.q;
+    for (size_t s = 0; s < K; s++)
+        for (size_t t = 0; t < qq; t++) {
+            float v = (float)(0.4 * (urnd() - 0.5));
+            ms.R[s * qq + t] = v;
+            md.R[ms.rpair[s] * qq + t] = v;
+        }
+    double *gd = malloc(md.nx * sizeof(double)), *gs = malloc(md.nx * sizeof(double)), fd = 0, fs = 0;
+    CU_ASSERT_FATAL(gd && gs);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(&md, xd, &fd, gd, &e), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(&ms, xs, &fs, gs, &e), AXCON_OK);
+    CU_ASSERT(fabs(fd - fs) <= 1e-6 * fabs(fd));
+    double gmax = 0, dmax = 0;
+    for (size_t t = 0; t < md.nx; t++) {
+        gmax = fmax(gmax, fabs(gd[t]));
+        dmax = fmax(dmax, fabs(gd[t] - gs[t]));
+    }
+    CU_ASSERT(gmax > 1e-2);
+    CU_ASSERT(dmax <= 1e-5 * gmax);
+    double rmax = 0, rdiff = 0;
+    for (size_t s = 0; s < K; s++)
+        for (size_t t = 0; t < qq; t++) {
+            double a = md.gR[ms.rpair[s] * qq + t], b = ms.gR[s * qq + t];
+            rmax = fmax(rmax, fabs(a));
+            rdiff = fmax(rdiff, fabs(a - b));
+        }
+    CU_ASSERT(rmax > 1e-2);
+    CU_ASSERT(rdiff <= 1e-5 * rmax);
+    CU_ASSERT(ms.Jc == NULL && ms.gJc == NULL && ms.own_work == NULL); /* nothing of P q^2 floats */
+    /* the objective alone agrees too */
+    double f3 = 0;
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(&ms, xs, &f3, NULL, &e), AXCON_OK);
+    CU_ASSERT(f3 == fs);
+#ifdef _OPENMP
+    int nthr = omp_get_max_threads();
+    double *g1 = malloc(md.nx * sizeof(double)), f1 = 0, f2 = 0;
+    float *gr1 = malloc(ms.nr * sizeof(float));
+    CU_ASSERT_FATAL(g1 && gr1);
+    omp_set_num_threads(1);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(&ms, xs, &f1, g1, &e), AXCON_OK);
+    memcpy(gr1, ms.gR, ms.nr * sizeof(float));
+    omp_set_num_threads(3);
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(&ms, xs, &f2, gs, &e), AXCON_OK);
+    omp_set_num_threads(nthr);
+    CU_ASSERT(f1 == f2);
+    CU_ASSERT(memcmp(g1, gs, md.nx * sizeof(double)) == 0);
+    CU_ASSERT(memcmp(gr1, ms.gR, ms.nr * sizeof(float)) == 0);
+    free(g1);
+    free(gr1);
+#endif
+    /* the scores: the dense model's reduction with the same residual */
+    double *Sd = malloc(L * L * sizeof(double)), *Ss = malloc(L * L * sizeof(double));
+    CU_ASSERT_FATAL(Sd && Ss);
+    ax_attn_reduce(&md, xd, 0, Sd);
+    ax_attn_reduce(&ms, xs, 0, Ss);
+    double sdiff = 0;
+    for (size_t t = 0; t < L * L; t++) sdiff = fmax(sdiff, fabs(Sd[t] - Ss[t]));
+    CU_ASSERT(sdiff <= 1e-6);
+    free(Sd);
+    free(Ss);
+    free(gd);
+    free(gs);
+    free(xd);
+    free(xs);
+    ax_attn_model_free(&md);
+    ax_attn_model_free(&ms);
+    axcon_pll_data_free(data);
+    free(codes);
+    free(w);
+}
+
+/* The residual form follows the memory: dense when it fits the limit (or there is none),
+ * sparse beyond, with as many pairs as fit; the sparse estimate stays within the limit and the
+ * explicit forms are kept. */
+static void test_residual_plan(void)
+{
+    axcon_attn_opts_t o;
+    axcon_attn_opts_init(&o);
+    size_t k = 1;
+    double dense = 0, sparse = 0;
+    CU_ASSERT_EQUAL(axcon_attn_plan(3000, 2000, 2000, &o, 2, &k), AXCON_ATTN_RESIDUAL_DENSE); /* no limit */
+    CU_ASSERT_EQUAL(k, 0);
+    axcon_attn_estimate(3000, 2000, 2000, &o, 2, &dense, NULL);
+    CU_ASSERT(dense > 30e9); /* L^2 q^2 optimiser vectors */
+    o.mem_limit = 20.0 * 1073741824.0;
+    CU_ASSERT_EQUAL(axcon_attn_plan(3000, 2000, 2000, &o, 2, &k), AXCON_ATTN_RESIDUAL_SPARSE);
+    CU_ASSERT(k > 20 * 3000 && k < 3000 * 2999 / 2);
+    axcon_attn_estimate(3000, 2000, 2000, &o, 2, &sparse, NULL);
+    CU_ASSERT(sparse < 12.0 * 1073741824.0 && sparse < o.mem_limit);
+    /* a tighter limit: fewer residual pairs, still within it */
+    o.mem_limit = 6.0 * 1073741824.0;
+    size_t k2 = 0;
+    CU_ASSERT_EQUAL(axcon_attn_plan(3000, 2000, 2000, &o, 2, &k2), AXCON_ATTN_RESIDUAL_SPARSE);
+    CU_ASSERT(k2 < k);
+    axcon_attn_estimate(3000, 2000, 2000, &o, 2, &sparse, NULL);
+    CU_ASSERT(sparse <= o.mem_limit);
+    /* small L fits: dense, unchanged */
+    CU_ASSERT_EQUAL(axcon_attn_plan(300, 2000, 2000, &o, 2, &k2), AXCON_ATTN_RESIDUAL_DENSE);
+    /* forced forms */
+    o.mem_limit = 0;
+    o.residual = AXCON_ATTN_RESIDUAL_SPARSE;
+    CU_ASSERT_EQUAL(axcon_attn_plan(300, 2000, 2000, &o, 2, &k2), AXCON_ATTN_RESIDUAL_SPARSE);
+    CU_ASSERT_EQUAL(k2, 300 * 299 / 2); /* every pair fits the vector budget at L = 300 */
+    o.lambda_r = 0;
+    CU_ASSERT_EQUAL(axcon_attn_plan(300, 2000, 2000, &o, 2, &k2), AXCON_ATTN_RESIDUAL_SPARSE);
+    CU_ASSERT_EQUAL(k2, 0); /* no residual: pure factored attention, streamed */
+    o.lambda_r = AXCON_ATTN_DEFAULT_LAMBDA_R;
+    o.residual = AXCON_ATTN_RESIDUAL_DENSE;
+    o.mem_limit = 1e6;
+    CU_ASSERT_EQUAL(axcon_attn_plan(3000, 2000, 2000, &o, 2, &k2), AXCON_ATTN_RESIDUAL_DENSE);
+}
+
+/* A fit in the sparse form with a residual on part of the pairs: finite scores, the planted
+ * pair first, the same scores for 1 and 3 threads. */
+static void test_sparse_fit(void)
+{
+    const size_t N = 200, L = 30;
+    uint8_t *c = toy_msa(N, L, 4, 22, 0.8, 99);
+    double *w = malloc(N * sizeof(double)), *S1 = malloc(L * L * sizeof(double)), *S2 = malloc(L * L * sizeof(double));
+    CU_ASSERT_FATAL(w && S1 && S2);
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(axcon_weights_identity_codes(c, N, L, 0.8, w, NULL, &e), AXCON_OK);
+    axcon_attn_opts_t o;
+    axcon_attn_opts_init(&o);
+    o.heads = 4;
+    o.dim = 4;
+    o.max_iter = 12;
+    o.residual = AXCON_ATTN_RESIDUAL_SPARSE;
+    o.residual_pairs = 3 * L;
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S1, &e), AXCON_OK);
+    size_t bi = 0, bj = 0;
+    CU_ASSERT(argmax_pair(S1, L, &bi, &bj));
+    CU_ASSERT(bi == 4 && bj == 22);
+#ifdef _OPENMP
+    int nt = omp_get_max_threads();
+    omp_set_num_threads(1);
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S1, &e), AXCON_OK);
+    omp_set_num_threads(3);
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S2, &e), AXCON_OK);
+    omp_set_num_threads(nt);
+    CU_ASSERT(memcmp(S1, S2, L * L * sizeof(double)) == 0);
+#endif
+    free(c);
+    free(w);
+    free(S1);
+    free(S2);
+}
+
 static void register_suites(void)
 {
     axt_suite("attn", (axt_case_t[]){{"gradient_vs_finite_differences", test_gradient},
@@ -674,6 +862,9 @@ static void register_suites(void)
                                      {"attention_maps", test_attention_maps},
                                      {"attention_maps_other_method", test_attention_maps_other_method},
                                      {"cli_dump_attention", test_cli_dump_attention},
+                                     {"sparse_residual_equals_dense", test_sparse_residual},
+                                     {"residual_plan_by_memory", test_residual_plan},
+                                     {"sparse_fit", test_sparse_fit},
                                      {0}});
 }
 

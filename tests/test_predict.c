@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axcon/attn.h"
 #include "axcon/error.h"
+#include "axcon/msa.h"
 #include "axcon/pred.h"
 #include "axcon/predict.h"
 #include "testutil.h"
@@ -404,7 +406,8 @@ static void test_opts_set(void)
     const char *ok[][2] = {{"method", "plm"}, {"min-sep", "12"}, {"id", "0.62"}, {"apc", "no"},
                            {"pseudocount", "0.5"}, {"sharpen", "2"}, {"tau", "0.5"}, {"lambda-h", "0.02"},
                            {"lambda-j", "0.3"}, {"max-iter", "7"}, {"tol", "0.01"}, {"heads", "8"},
-                           {"head-dim", "16"}, {"attn-lambda", "0.1"}, {"head", "net"}, {"max-mem", "2G"}};
+                           {"head-dim", "16"}, {"attn-lambda", "0.1"}, {"head", "net"}, {"max-mem", "2G"},
+                           {"attn-residual", "sparse"}};
     for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
         int rc = axcon_predict_opts_set(o, ok[k][0], ok[k][1], &err);
         if (rc) printf("\n%s=%s: %s", ok[k][0], ok[k][1], err.msg);
@@ -415,11 +418,13 @@ static void test_opts_set(void)
     CU_ASSERT(o->plm_lambda_j == 0.3 && o->plm_max_iter == 7 && o->attn_max_iter == 7 && o->plm_tol == 0.01);
     CU_ASSERT(o->attn_tol == 0.01 && o->attn_heads == 8 && o->attn_dim == 16 && o->attn_lambda == 0.1);
     CU_ASSERT(o->head == AXCON_HEAD_NET && o->max_mem == 2.0 * 1024 * 1024 * 1024);
+    CU_ASSERT(o->attn_residual == AXCON_ATTN_RESIDUAL_SPARSE);
     axcon_predict_opts_t before = *o;
     const char *bad[][3] = {{"min-sep", "0", "min-sep wants"}, {"id", "1.5", "id wants"}, {"apc", "maybe", "apc wants"},
                             {"method", "dca", "unknown method"}, {"head", "big", "head wants"},
                             {"max-mem", "lots", "max-mem wants"}, {"heads", "2.5", "heads wants"},
-                            {"tol", "", "tol wants"}, {"colour", "red", "unknown prediction option 'colour'"}};
+                            {"tol", "", "tol wants"}, {"colour", "red", "unknown prediction option 'colour'"},
+                            {"attn-residual", "half", "attn-residual wants auto, dense or sparse"}};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         CU_ASSERT_EQUAL(axcon_predict_opts_set(o, bad[k][0], bad[k][1], &err), AXCON_EUSAGE);
         CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, bad[k][2]));
@@ -477,6 +482,78 @@ static void test_bad_options(void)
     free(err);
 }
 
+/* The top 10 pairs of a tsv prediction, "i j" each, in rank order. */
+static void top_pairs(const char *tsv, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    int n = 0;
+    for (const char *l = tsv; l && *l && n < 10; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        int i, j;
+        if (sscanf(l, "%d\t%d", &i, &j) != 2) continue;
+        size_t have = strlen(buf);
+        snprintf(buf + have, size - have, "%d %d,", i, j);
+        n++;
+    }
+}
+
+/* -m attn's sparse residual from the command line: asked for (every pair fits at this L, so it
+ * is the dense model streamed: the same ranking), chosen by --max-mem between the two
+ * estimates, refused with a bad value; --dry-run knows the smaller form. */
+static void test_attn_residual_forms(void)
+{
+    char *od = NULL, *os = NULL, *err = NULL, a[512], b[512];
+    CU_ASSERT_EQUAL(axt_runf(&od, NULL, "%s predict -q --attn-residual dense --max-iter 8 -f tsv %s", axt_axcon(),
+                             planted_msa()), 0);
+    CU_ASSERT_EQUAL(axt_runf(&os, &err, "%s predict -v --attn-residual sparse --max-iter 8 -f tsv %s", axt_axcon(),
+                             planted_msa()), 0);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "sparse residual on the 780 best seed pairs of 780"));
+    CU_ASSERT_FATAL(od && os);
+    top_pairs(od, a, sizeof a);
+    top_pairs(os, b, sizeof b);
+    CU_ASSERT(strlen(a) > 20);
+    CU_ASSERT_STRING_EQUAL(a, b);
+    CU_ASSERT_PTR_NOT_NULL(strstr(a, "5 30,") && strstr(a, "12 37,"));
+    free(od);
+    free(os);
+    free(err);
+    /* a limit below the dense model's estimate: auto takes the sparse form with fewer pairs,
+     * within the limit; the dense form asked for is refused */
+    char *sim = axt_tmp("sim150"), *fa = axt_tmp("sim150.a3m"), *out = NULL;
+    CU_ASSERT_EQUAL_FATAL(axt_runf(NULL, NULL, "%s simulate -q -L 150 -N 200 -o %s", axt_axcon(), sim), 0);
+    axcon_msa_t *msa = NULL;
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(axcon_msa_read(fa, NULL, &msa, &e), AXCON_OK);
+    axcon_predict_opts_t o;
+    axcon_predict_opts_init(&o);
+    axcon_estimate_t ed;
+    CU_ASSERT_EQUAL(axcon_predict_estimate(msa, &o, 2, &ed, &e), AXCON_OK);
+    axcon_msa_free(msa);
+    double lim = 0.6 * ed.bytes;
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -v -t 2 --max-iter 2 --max-mem %.0f %s", axt_axcon(), lim, fa), 0);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "sparse residual on the "));
+    CU_ASSERT_PTR_NULL(err && strstr(err, "on the 11175 best")); /* fewer than all 11175 pairs */
+    CU_ASSERT(out && count_lines(out) > 1000);
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict --dry-run -t 2 --max-mem %.0f %s", axt_axcon(), lim, fa), 0);
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "memory="));
+    CU_ASSERT_PTR_NULL(out && strstr(out, "over --max-mem"));
+    free(out);
+    free(err);
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict -t 2 --attn-residual dense --max-mem %.0f %s", axt_axcon(), lim,
+                             fa), 2);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "--max-mem"));
+    free(out);
+    free(err);
+    free(sim);
+    free(fa);
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s predict --attn-residual half %s", axt_axcon(), planted_msa()), 1);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "attn-residual wants auto, dense or sparse"));
+    free(out);
+    free(err);
+}
+
 static void test_stdin_and_stdout(void)
 {
     char *out = NULL, *err = NULL;
@@ -498,6 +575,7 @@ static void test_stdin_and_stdout(void)
 static void register_suites(void)
 {
     axt_suite("predict", (axt_case_t[]){{"planted_pairs_rank_first", test_planted_pairs_rank_first},
+                                        {"attn_residual_forms", test_attn_residual_forms},
                                         {"opts_set", test_opts_set},
                                         {"dump_features", test_dump_features},
                                         {"save_couplings", test_save_couplings},

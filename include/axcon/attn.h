@@ -21,8 +21,16 @@
  * through V by default (gap_coupling = 0: the gap row/column of every V^h is held at 0).
  * Values start from the leading patterns of the best pairs' log-odds blocks (heads in +/- pairs),
  * fields from the independent-site model. Training: full-batch L-BFGS (src/model/lbfgs.c).
- * Ws is materialised in the kernel's symmetric layout (L(L-1)/2 q^2 floats, with its gradient);
- * attention maps are kept as H L^2 doubles.
+ * Memory: two forms of the residual.
+ *   dense   R on every pair: the optimiser's vectors hold L(L-1)/2 q^2 floats each (about
+ *           4 GB in all at L = 949, 40 GB at L = 3000);
+ *   sparse  R on the K pairs the seed (mean-field) map ranks highest, K as many as
+ *           AX_ATTN_VEC_BUDGET's optimiser vectors hold (about 200,000 pairs) or
+ *           residual_pairs; the couplings Ws + R are streamed into the pseudo-likelihood kernel
+ *           row by row and its gradient is consumed row by row, so no array of L^2 q^2 floats
+ *           exists: memory is O(H L^2) (about 7 GB at L = 3000).
+ * residual = AUTO (default) takes dense whenever its estimate fits mem_limit, else sparse.
+ * Attention maps are kept as H L^2 doubles.
  *
  * Scores: raw, symmetric L x L (no APC: the caller applies it), diagonal 0:
  *   FROB  ||J_ij||_F over the 20 amino acids (gap row/column excluded) after the zero-sum
@@ -67,6 +75,12 @@ typedef enum axcon_attn_init {
     AXCON_ATTN_INIT_LOWRANK,   /* the same seed, through rank-d queries and keys (no bias) */
     AXCON_ATTN_INIT_RANDOM     /* random Q, K, small V (the paper's start) */
 } axcon_attn_init_t;
+
+typedef enum axcon_attn_residual {
+    AXCON_ATTN_RESIDUAL_AUTO = 0, /* dense when its memory estimate fits mem_limit, else sparse */
+    AXCON_ATTN_RESIDUAL_DENSE,    /* a residual block on every pair (L^2 q^2 memory) */
+    AXCON_ATTN_RESIDUAL_SPARSE    /* on the seed's best pairs only, couplings streamed */
+} axcon_attn_residual_t;
 
 typedef enum axcon_attn_score {
     AXCON_ATTN_SCORE_FROB = 0, /* Frobenius norm of the gauged 20 x 20 block of Ws_ij */
@@ -118,6 +132,11 @@ typedef struct axcon_attn_opts {
     int max_seqs;        /* deep alignments: train on a systematic, weight-proportional sample
                             of about this many sequences (distinct rows with axcon_attn_scores)
                             (0 = all) [0] */
+    axcon_attn_residual_t residual; /* dense or sparse residual (above) [AUTO] */
+    double mem_limit;    /* AUTO: bytes the model may use (its own estimate, beyond the
+                            prepared alignment and the seed); 0 = no limit [0] */
+    size_t residual_pairs; /* sparse: residual pairs, 0 = as many as the vector budget
+                              holds, capped by mem_limit [0] */
     axcon_attn_maps_fn maps_cb; /* receives the trained attention maps (NULL = none) */
     void *maps_ctx;
     const int *maps_pos; /* handed to maps_cb as maps->pos (NULL: 1..L) */
@@ -147,6 +166,12 @@ AXCON_API int axcon_attn_scores(const axcon_prep_t *p, const axcon_attn_opts_t *
  * sequences of which ndistinct are distinct; o NULL = defaults. Outputs may be NULL. */
 AXCON_API void axcon_attn_estimate(size_t L, size_t N, size_t ndistinct, const axcon_attn_opts_t *o, int threads,
                                    double *bytes, double *seconds);
+
+/* The residual form axcon_attn_scores will use for this shape and these options
+ * (AXCON_ATTN_RESIDUAL_DENSE or _SPARSE; SPARSE also when lambda_r = 0 and the dense model does not
+ * fit) and, when sparse, its number of residual pairs (may be NULL). */
+AXCON_API axcon_attn_residual_t axcon_attn_plan(size_t L, size_t N, size_t ndistinct, const axcon_attn_opts_t *o,
+                                                int threads, size_t *npairs);
 
 /* Write maps as tab-separated text (format version 1):
  *   # comment lines (header: heads, columns, threshold, the meaning of each record kind)

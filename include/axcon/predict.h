@@ -54,6 +54,9 @@ typedef struct axcon_predict_opts {
     double attn_lambda;
     int attn_max_iter;     /* cap on L-BFGS iterations [model default] */
     double attn_tol;       /* relative decrease over the model's window that stops it [model default] */
+    int attn_residual;     /* axcon_attn_residual_t (axcon/attn.h): AUTO takes the dense residual
+                              when its estimate fits max_mem (no limit: always), else the sparse,
+                              streamed form [AXCON_ATTN_RESIDUAL_AUTO] */
     int head;              /* axcon_head_kind_t: re-rank the APC scores by a contact head (axcon/head.h;
                               needs apc; for attn the mean-field map of its warm start is one of its
                               inputs) [AXCON_HEAD_LINEAR] */
@@ -82,8 +85,8 @@ AXCON_API axcon_predict_opts_t *axcon_predict_opts_new(void);
 AXCON_API void axcon_predict_opts_free(axcon_predict_opts_t *o);
 /* Set one option from text, by the name of the CLI's long option that sets it, with the
  * CLI's checks: method, min-sep, id, apc (yes/no, 1/0), pseudocount, sharpen, tau,
- * lambda-h, lambda-j, max-iter, tol, heads, head-dim, attn-lambda, head (linear, net,
- * none), max-mem (4G, 500M, 0). AXCON_EUSAGE with a one-line reason for an unknown name or
+ * lambda-h, lambda-j, max-iter, tol, heads, head-dim, attn-lambda, attn-residual (auto,
+ * dense, sparse), head (linear, net, none), max-mem (4G, 500M, 0). AXCON_EUSAGE with a one-line reason for an unknown name or
  * a bad value ("min-sep wants a whole number >= 1, got '0'"); o is unchanged then. */
 AXCON_API int axcon_predict_opts_set(axcon_predict_opts_t *o, const char *key, const char *value,
                                      axcon_error_t *err);

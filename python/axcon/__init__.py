@@ -490,7 +490,8 @@ def predict(msa, method="attn", threads=None, **options):
     pseudo-likelihood). threads: for this call and after (as set_threads). Every option of
     `axcon predict` by its long name, '-' written '_': min_sep, id, apc (True/False),
     pseudocount, sharpen, tau, lambda_h, lambda_j, max_iter, tol, heads, head_dim,
-    attn_lambda, head ("linear", "net", "none"), max_mem ("4G", or bytes).
+    attn_lambda, attn_residual ("auto", "dense", "sparse"), head ("linear", "net", "none"),
+    max_mem ("4G", or bytes).
     """
     if not isinstance(msa, Alignment):
         msa = read_msa(msa)

@@ -58,7 +58,7 @@ enum {
     CLI_OPT_MIN_SEP = 256, CLI_OPT_TOP, CLI_OPT_ID, CLI_OPT_SEQ_GAP, CLI_OPT_COL_GAP, CLI_OPT_NO_APC, CLI_OPT_PC,
     CLI_OPT_SHARPEN, CLI_OPT_TAU, CLI_OPT_LAMBDA_H, CLI_OPT_LAMBDA_J, CLI_OPT_MAX_ITER, CLI_OPT_TOL, CLI_OPT_HEADS,
     CLI_OPT_HEAD_DIM, CLI_OPT_ATTN_LAMBDA, CLI_OPT_MAX_MEM, CLI_OPT_DRY_RUN, CLI_OPT_NO_HEAD,
-    CLI_OPT_HEAD, CLI_OPT_AUTHOR, CLI_OPT_TARGET, CLI_OPT_REMARK,
+    CLI_OPT_HEAD, CLI_OPT_AUTHOR, CLI_OPT_TARGET, CLI_OPT_REMARK, CLI_OPT_ATTN_RESIDUAL,
     CLI_OPT_FIRST_FREE = 512 /* commands number their own long-only options from here */
 };
 #define CLI_PREDICT_SHORTOPTS "m:t:f:vq"
@@ -76,7 +76,8 @@ enum {
     {"quiet", no_argument, 0, 'q'}, {"max-mem", required_argument, 0, CLI_OPT_MAX_MEM},                          \
     {"dry-run", no_argument, 0, CLI_OPT_DRY_RUN}, {"no-head", no_argument, 0, CLI_OPT_NO_HEAD},                  \
     {"head", required_argument, 0, CLI_OPT_HEAD}, {"author", required_argument, 0, CLI_OPT_AUTHOR},              \
-    {"target", required_argument, 0, CLI_OPT_TARGET}, {"remark", required_argument, 0, CLI_OPT_REMARK}
+    {"target", required_argument, 0, CLI_OPT_TARGET}, {"remark", required_argument, 0, CLI_OPT_REMARK},           \
+    {"attn-residual", required_argument, 0, CLI_OPT_ATTN_RESIDUAL}
 
 typedef struct cli_predopts {
     axcon_predict_opts_t po;

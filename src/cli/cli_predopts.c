@@ -127,6 +127,10 @@ void cli_predopts_usage(FILE *fp)
             "  --heads INT           attn: attention heads [model default]\n"
             "  --head-dim INT        attn: query/key size per head [model default]\n"
             "  --attn-lambda FLOAT   attn: regularisation strength [model default]\n"
+            "  --attn-residual FORM  attn: the Potts residual on every pair (dense, L^2 q^2 memory) or\n"
+            "                        on the mean-field map's best pairs, couplings streamed (sparse,\n"
+            "                        O(heads L^2) memory: long proteins); auto = dense when it fits\n"
+            "                        --max-mem [auto]\n"
             "  --head KIND           contact head: linear (attn's default), net (the convolutional\n"
             "                        network, attn and mf: a trial, see README) or none\n"
             "  --no-head             the same as --head none: rank by the model's APC scores\n",
@@ -172,6 +176,7 @@ int cli_predopts_handle(cli_predopts_t *p, int c, const char *arg, const char *c
     case CLI_OPT_MIN_SEP: case CLI_OPT_ID: case CLI_OPT_PC: case CLI_OPT_SHARPEN: case CLI_OPT_TAU:
     case CLI_OPT_LAMBDA_H: case CLI_OPT_LAMBDA_J: case CLI_OPT_MAX_ITER: case CLI_OPT_TOL: case CLI_OPT_HEADS:
     case CLI_OPT_HEAD_DIM: case CLI_OPT_ATTN_LAMBDA: case CLI_OPT_MAX_MEM: case CLI_OPT_HEAD:
+    case CLI_OPT_ATTN_RESIDUAL:
         /* the model's options are the library's (axcon_predict_opts_set), by their long names */
         if (axcon_predict_opts_set(&p->po, cli_predopts_name(c), arg, &err) != AXCON_OK)
             return -cli_usage_error(cmd, "--%s", err.msg);

@@ -46,6 +46,9 @@ void axcon_attn_opts_init(axcon_attn_opts_t *o)
     o->seq_beta = 0.0;
     o->seq_theta = AXCON_DEFAULT_ID_THRESHOLD;
     o->seed = 1;
+    o->residual = AXCON_ATTN_RESIDUAL_AUTO;
+    o->mem_limit = 0.0;
+    o->residual_pairs = 0;
 }
 
 /* ---------------------------------------------------------------- entry points */
@@ -58,7 +61,8 @@ static int check_opts(const axcon_attn_opts_t *o, axcon_error_t *err)
     if (!(o->lambda >= 0) || !(o->lambda_h >= 0) || !(o->lambda_qk >= 0) || !(o->lambda_v >= 0) ||
         !isfinite(o->lambda + o->lambda_h + o->lambda_qk + o->lambda_v) || o->max_iter < 0 || !(o->tol >= 0) ||
         !(o->init_tau >= 0) || !isfinite(o->init_tau) || !(o->seq_beta >= 0) || o->min_iter < 0 || o->window < 1 ||
-        o->window > AXCON_ATTN_WINDOW_MAX)
+        o->window > AXCON_ATTN_WINDOW_MAX || !(o->mem_limit >= 0) || o->residual < AXCON_ATTN_RESIDUAL_AUTO ||
+        o->residual > AXCON_ATTN_RESIDUAL_SPARSE)
         return axcon_error_set(err, AXCON_EUSAGE, "attn: invalid option value");
     return AXCON_OK;
 }
@@ -73,9 +77,16 @@ static int fit(const axcon_pll_data_t *data, size_t nseq, const axcon_attn_opts_
     double *x = NULL;
     ax_attn_model_t m;
     double lam_w = o->lambda * (double)ncol * 20.0;
-    if ((rc = ax_attn_model_init(&m, data, (size_t)o->heads, (size_t)o->dim, lam_w, o->lambda_h, o->lambda_qk,
-                                 o->lambda_v, o->lambda_e, o->lambda_r * (double)(ncol - 1), err)) != AXCON_OK)
+    size_t nres = 0;
+    const int sparse =
+        axcon_attn_plan(ncol, nseq, axcon_pll_nrows(data), o, ax_max_threads(), &nres) == AXCON_ATTN_RESIDUAL_SPARSE;
+    if ((rc = ax_attn_model_init_ex(&m, data, (size_t)o->heads, (size_t)o->dim, lam_w, o->lambda_h, o->lambda_qk,
+                                    o->lambda_v, o->lambda_e, o->lambda_r * (double)(ncol - 1), sparse, nres, err)) !=
+        AXCON_OK)
         return rc;
+    if (sparse)
+        axcon_info("sparse residual on the %zu best seed pairs of %zu (%.1f per column): couplings streamed", nres,
+                   m.P, (double)nres / (double)ncol);
     m.no_gap = !o->gap_coupling;
     m.seed_mf = o->warm_source == 0;
     m.seed = m.seed_mf ? seed : NULL;
@@ -185,6 +196,51 @@ int axcon_attn_scores(const axcon_prep_t *p, const axcon_attn_opts_t *o, const d
     return rc;
 }
 
+/* Bytes of the sparse form's own arrays beyond the shared ones (axcon_attn_estimate): the rows'
+ * pair gradients, value partials, slots and the gradient hook's scratch. */
+static double sparse_bytes(double Lf, double H, double P, int threads)
+{
+    return 2.0 * 4.0 * (P + 4.0) * 2.0 * H + 4.0 * Lf * 2.0 * H * QQP + 4.0 * P +
+           threads * (4.0 * (HCH + 4.0) * (QQP + 4.0 * H) + 8.0 * 2.0 * H * QQP);
+}
+
+/* Optimiser bytes per sparse residual pair: 2m + 3 vectors of q*q floats (m = 3), the rows'
+ * two gradient halves, the slot list. */
+#define SPARSE_PAIR_BYTES ((2.0 * 3.0 + 3.0 + 2.0) * 4.0 * 441.0 + 8.0)
+
+static void estimate_form(size_t L, size_t N, size_t ndistinct, const axcon_attn_opts_t *o, int threads, int sparse,
+                          double nres, double *bytes, double *seconds);
+
+axcon_attn_residual_t axcon_attn_plan(size_t L, size_t N, size_t ndistinct, const axcon_attn_opts_t *o, int threads,
+                                      size_t *npairs)
+{
+    axcon_attn_opts_t def;
+    if (!o) {
+        axcon_attn_opts_init(&def);
+        o = &def;
+    }
+    if (npairs) *npairs = 0;
+    const double P = (double)L * ((double)L - 1.0) / 2.0;
+    axcon_attn_residual_t form = o->residual;
+    if (form == AXCON_ATTN_RESIDUAL_AUTO) {
+        double dense = 0;
+        estimate_form(L, N, ndistinct, o, threads, 0, 0, &dense, NULL);
+        form = o->mem_limit <= 0 || dense <= o->mem_limit ? AXCON_ATTN_RESIDUAL_DENSE : AXCON_ATTN_RESIDUAL_SPARSE;
+    }
+    if (form != AXCON_ATTN_RESIDUAL_SPARSE || !(o->lambda_r > 0)) return form;
+    /* residual pairs: as asked, or as many as the vector budget holds, within mem_limit */
+    double k = o->residual_pairs > 0 ? (double)o->residual_pairs : floor(AX_ATTN_VEC_BUDGET / SPARSE_PAIR_BYTES);
+    if (o->residual_pairs == 0 && o->mem_limit > 0) {
+        double base = 0;
+        estimate_form(L, N, ndistinct, o, threads, 1, 0, &base, NULL);
+        double fit = floor((o->mem_limit - base) / SPARSE_PAIR_BYTES);
+        if (fit < k) k = fit > 0 ? fit : 0;
+    }
+    if (k > P) k = P;
+    if (npairs) *npairs = (size_t)k;
+    return form;
+}
+
 /* THE ATTENTION MEMORY FORMULA, next to the allocations it follows (ax_attn_model_init,
  * ax_attn_init_params, ax_attn_train_ex): the model's fixed arrays plus the larger of the
  * warm start (log-odds blocks, seed scores, targets, projections) and training (L-BFGS vectors
@@ -198,9 +254,19 @@ void axcon_attn_estimate(size_t L, size_t N, size_t ndistinct, const axcon_attn_
         axcon_attn_opts_init(&def);
         o = &def;
     }
+    size_t nres = 0;
+    int sparse = axcon_attn_plan(L, N, ndistinct, o, threads, &nres) == AXCON_ATTN_RESIDUAL_SPARSE;
+    estimate_form(L, N, ndistinct, o, threads, sparse, (double)nres, bytes, seconds);
+}
+
+/* The formula for one form: dense, or sparse with nres residual pairs. */
+static void estimate_form(size_t L, size_t N, size_t ndistinct, const axcon_attn_opts_t *o, int threads, int sparse,
+                          double nres, double *bytes, double *seconds)
+{
     if (threads < 1) threads = 1;
-    const double Lf = (double)L, H = o->heads, d = o->dim, P = Lf * (Lf - 1.0) / 2.0, nsym = 441.0 * P, LL = Lf * Lf;
-    const int use_r = o->lambda_r > 0, use_e = o->lambda_e > 0;
+    const double Lf = (double)L, H = o->heads, d = o->dim, P = Lf * (Lf - 1.0) / 2.0, LL = Lf * Lf;
+    const double nsym = 441.0 * (sparse ? nres : P); /* the residual's floats */
+    const int use_r = o->lambda_r > 0 && (!sparse || nres > 0), use_e = o->lambda_e > 0;
     double nu = (double)ndistinct;
     if (o->max_seqs > 0 && nu > o->max_seqs) nu = o->max_seqs;
     double nx = 21.0 * Lf + H * 441.0 + 2.0 * H * Lf * d + H + (use_e ? P : 0.0);
@@ -213,18 +279,23 @@ void axcon_attn_estimate(size_t L, size_t N, size_t ndistinct, const axcon_attn_
                    2.0 * 4.0 * (P + 4.0) * 2.0 * H + 4.0 * (2.0 * H + 4.0) * QQP + 8.0 * nblk * 2.0 * H * QQP +
                    4.0 * nblk * SUBP * (QQP + QQ) + 4.0 * H * LL + 3.0 * 8.0 * nx +
                    threads * 4.0 * ((HCH + 4.0) * 2.0 * H + HCH * 441.0) +
-                   ax_pll_data_bytes(L, N, (size_t)nu, threads);
+                   ax_pll_data_bytes(L, N, (size_t)nu, threads) +
+                   (sparse ? sparse_bytes(Lf, H, P, threads) + 2.0 * 4.0 * nsym : 0.0);
     /* warm start: log-odds blocks (in R's storage, else their own), their pair-count buffers,
      * seed scores, targets, projections, pair order, block moments */
     double npat = floor((H + 1.0) / 2.0);
     if (npat > 400) npat = 400;
-    double warm = (use_r ? 0.0 : 4.0 * nsym) + threads * 8.0 * Lf * 441.0 + 2.0 * 8.0 * LL + 8.0 * P * npat +
-                  16.0 * P + 8.0 * 400.0 * 400.0;
-    /* training: g, direction, m history pairs (the kernel borrows an idle slot), J when it fits */
+    double warm = (use_r || sparse ? 0.0 : 4.0 * nsym) + threads * 8.0 * Lf * 441.0 + 2.0 * 8.0 * LL +
+                  8.0 * P * npat + 16.0 * P + 8.0 * 400.0 * 400.0;
+    /* training: g, direction, m history pairs (the kernel borrows an idle slot), J when it fits;
+     * sparse: no kernel vectors (R's gradient halves are in `fixed`) */
     int mat_j = 0;
     int m = ax_attn_hist_pairs((size_t)nt, use_r, &mat_j);
-    double train = 4.0 * nt * (2.0 * m + 2.0) + (mat_j ? 4.0 * nsym : 0.0) + (use_r ? 0.0 : 4.0 * nsym);
+    double train = 4.0 * nt * (2.0 * m + 2.0);
+    if (!sparse) train += (mat_j ? 4.0 * nsym : 0.0) + (use_r ? 0.0 : 4.0 * 441.0 * P);
     if (bytes) *bytes = fixed + (warm > train ? warm : train);
     double evals = 1.15 * (o->max_iter > 0 ? o->max_iter : AXCON_ATTN_DEFAULT_MAX_ITER) + 2.0;
-    if (seconds) *seconds = evals * (1.8e-10 * nu * Lf * Lf * 21.0 + 8e-9 * nt + 1e-9 * H * P * 441.0) / threads;
+    if (seconds)
+        *seconds =
+            evals * (1.8e-10 * nu * Lf * Lf * 21.0 + 8e-9 * nt + (sparse ? 2e-9 : 1e-9) * H * P * 441.0) / threads;
 }

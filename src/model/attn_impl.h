@@ -20,7 +20,15 @@
  * Ws in small pair blocks for the penalty and the back-propagation. The only vectors of
  * P*q*q floats are the optimiser's: m->xr ([x as float | R], which training uses as the
  * optimiser's point), its gradient, direction and history pairs (the kernel's work vector is
- * an idle history slot). Everything else is O(H L^2). */
+ * an idle history slot). Everything else is O(H L^2).
+ *
+ * Sparse residual (m->stream = 1, axcon/attn.h): R holds blocks for nres pairs only (slot
+ * rslot[p], pairs rpair[s] increasing), in x's optimiser vector as before. Evaluations use
+ * ax_pll_eval_stream: the row hook adds Ws + the sparse R, and the gradient hook turns each
+ * conditional's coupling gradient into its contributions to dC, to the value partials and to
+ * R's gradient, each stored where only that row writes (dCr: the lower and the upper row of a
+ * pair in two halves; rpart: one slice per row; gRr likewise), then summed in a fixed order.
+ * No vector of P*q*q floats exists. */
 #ifndef AX_ATTN_IMPL_H
 #define AX_ATTN_IMPL_H
 
@@ -92,11 +100,32 @@ typedef struct ax_attn_model {
     float *gJc;      /* coupling gradient without the residual (allocated on need) */
     double f_pll;    /* last pseudo-likelihood term */
     long nevals;
+    /* sparse residual (stream = 1) */
+    int stream;      /* couplings and their gradient streamed through the kernel's hooks */
+    size_t nres_max; /* residual pairs wanted (chosen by ax_attn_init_params from the seed) */
+    size_t nres;     /* residual pairs held */
+    int32_t *rslot;  /* P: residual slot of pair p, or -1 */
+    size_t *rpair;   /* nres: pair of each slot, increasing */
+    float *dCr;      /* 2 (P + TP) 2H: dC of each pair from its lower row's conditional | its upper row's */
+    float *gRr;      /* 2 nres q*q: R's gradient from the lower row | the upper row */
+    float *rpart;    /* L 2H QQP: each row's value partials */
+    float *gk;       /* gradient-hook scratch, gk_per floats per thread */
+    size_t gk_per;
+    double *gkd;     /* per thread 2H QQP doubles: the row's value partials */
+    int gk_nthr;
 } ax_attn_model_t;
 
 int ax_attn_model_init(ax_attn_model_t *m, const axcon_pll_data_t *data, size_t H, size_t d, double lam_w,
                        double lam_h, double lam_qk, double lam_v, double lam_e, double lam_r, axcon_error_t *err);
 void ax_attn_model_free(ax_attn_model_t *m);
+/* As ax_attn_model_init; stream = 1 gives the sparse form with up to nres_max residual pairs
+ * (lam_r > 0), chosen later by ax_attn_init_params (or ax_attn_set_residual). */
+int ax_attn_model_init_ex(ax_attn_model_t *m, const axcon_pll_data_t *data, size_t H, size_t d, double lam_w,
+                          double lam_h, double lam_qk, double lam_v, double lam_e, double lam_r, int stream,
+                          size_t nres_max, axcon_error_t *err);
+/* Sparse form: the residual on these n pairs (pair indices, any order, no repeats), starting
+ * at 0; reallocates m->xr (x's float copy is not kept). ENOMEM. */
+int ax_attn_set_residual(ax_attn_model_t *m, const size_t *pairs, size_t n, axcon_error_t *err);
 
 /* Attention maps A (m->A) from x. */
 void ax_attn_softmax(ax_attn_model_t *m, const double *x);

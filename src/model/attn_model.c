@@ -46,11 +46,25 @@ void ax_attn_model_free(ax_attn_model_t *m)
     free(m->gh);
     free(m->Jc);
     free(m->gJc);
+    free(m->rslot);
+    free(m->rpair);
+    free(m->dCr);
+    free(m->gRr);
+    free(m->rpart);
+    free(m->gk);
+    free(m->gkd);
     memset(m, 0, sizeof(*m));
 }
 
 int ax_attn_model_init(ax_attn_model_t *m, const axcon_pll_data_t *data, size_t H, size_t d, double lam_w,
                        double lam_h, double lam_qk, double lam_v, double lam_e, double lam_r, axcon_error_t *err)
+{
+    return ax_attn_model_init_ex(m, data, H, d, lam_w, lam_h, lam_qk, lam_v, lam_e, lam_r, 0, 0, err);
+}
+
+int ax_attn_model_init_ex(ax_attn_model_t *m, const axcon_pll_data_t *data, size_t H, size_t d, double lam_w,
+                          double lam_h, double lam_qk, double lam_v, double lam_e, double lam_r, int stream,
+                          size_t nres_max, axcon_error_t *err)
 {
     memset(m, 0, sizeof(*m));
     size_t L = axcon_pll_ncol(data);
@@ -68,7 +82,9 @@ int ax_attn_model_init(ax_attn_model_t *m, const axcon_pll_data_t *data, size_t 
     m->lam_e = lam_e;
     m->use_e = lam_e > 0;
     m->lam_r = lam_r;
-    m->use_r = lam_r > 0;
+    m->stream = stream != 0;
+    m->use_r = lam_r > 0 && !m->stream; /* sparse: set by ax_attn_set_residual */
+    m->nres_max = m->stream && lam_r > 0 ? nres_max : 0;
     size_t LL, HLL, P2H, HLd, nsym = axcon_pll_nsym(L);
     if (ax_mul_ok(L, L, &LL) || ax_mul_ok(H, LL, &HLL) || ax_mul_ok(m->P + TP, 2 * H, &P2H) ||
         ax_mul_ok(H * L, d, &HLd) || nsym == 0)
@@ -104,10 +120,69 @@ int ax_attn_model_init(ax_attn_model_t *m, const axcon_pll_data_t *data, size_t 
     if (!(m->wsb = ax_alloc(m->nblk * SUBP * QQ, sizeof(float), 1, "attn: coupling blocks", err))) goto fail;
     if (!(m->hf = ax_alloc(L * Q21, sizeof(float), 1, "attn: fields", err))) goto fail;
     if (!(m->gh = ax_alloc(L * Q21, sizeof(float), 1, "attn: field gradient", err))) goto fail;
+    if (m->stream) {
+        size_t rp;
+        if (!(m->dCr = ax_alloc(2 * P2H, sizeof(float), 1, "attn: row pair gradients", err))) goto fail;
+        if (ax_mul_ok(L * 2 * H, QQP, &rp) ||
+            !(m->rpart = ax_alloc(rp, sizeof(float), 1, "attn: row value partials", err)))
+            goto fail;
+        if (!(m->rslot = ax_alloc(m->P, sizeof(int32_t), 0, "attn: residual slots", err))) goto fail;
+        for (size_t p = 0; p < m->P; p++) m->rslot[p] = -1;
+    }
     return AXCON_OK;
 fail:
     ax_attn_model_free(m);
     return err ? err->status : AXCON_ENOMEM;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : (x > y);
+}
+
+int ax_attn_set_residual(ax_attn_model_t *m, const size_t *pairs, size_t n, axcon_error_t *err)
+{
+    if (!m->stream) return axcon_error_set(err, AXCON_EINTERNAL, "attn: a sparse residual needs the streamed model");
+    if (n > m->P || n > (size_t)INT32_MAX) return axcon_error_set(err, AXCON_EINTERNAL, "attn: %zu residual pairs", n);
+    size_t nr, *rp = NULL;
+    float *xr = NULL, *gRr = NULL;
+    if (ax_mul_ok(n, QQ, &nr) || m->nx > SIZE_MAX - nr ||
+        !(rp = ax_alloc(n ? n : 1, sizeof *rp, 0, "attn: residual pairs", err)) ||
+        !(xr = ax_vec_alloc(m->nx + nr, 1, "attn: parameters", err)) ||
+        !(gRr = ax_alloc(2 * nr + 1, sizeof *gRr, 1, "attn: row residual gradients", err))) {
+        free(rp);
+        free(xr);
+        if (err && err->status == AXCON_OK) axcon_error_set(err, AXCON_ENOMEM, "attn: residual of %zu pairs", n);
+        return err ? err->status : AXCON_ENOMEM;
+    }
+    if (n) memcpy(rp, pairs, n * sizeof *rp);
+    qsort(rp, n, sizeof *rp, cmp_size);
+    for (size_t p = 0; p < m->P; p++) m->rslot[p] = -1;
+    for (size_t s = 0; s < n; s++) {
+        if (rp[s] >= m->P || m->rslot[rp[s]] >= 0) {
+            free(rp);
+            free(xr);
+            free(gRr);
+            return axcon_error_set(err, AXCON_EINTERNAL, "attn: bad residual pair list");
+        }
+        m->rslot[rp[s]] = (int32_t)s;
+    }
+    free(m->xr);
+    free(m->rpair);
+    free(m->gRr);
+    free(m->gR);
+    m->gR = NULL;
+    m->xr = xr;
+    m->rpair = rp;
+    m->gRr = gRr;
+    m->nres = n;
+    m->nr = nr;
+    m->use_r = n > 0;
+    m->R = n ? m->xr + m->nx : NULL;
+    m->Rf = m->R;
+    m->gRf = NULL;
+    return AXCON_OK;
 }
 
 /* ---------------------------------------------------------------- dense kernels
@@ -345,7 +420,13 @@ int ax_attn_couplings(ax_attn_model_t *m, const double *x, axcon_error_t *err)
     for (long b = 0; b < (long)nb; b++) {
         size_t p0 = P * (size_t)b / nb, p1 = P * (size_t)(b + 1) / nb;
         fwd(m->Cp, m->Vx, H2, p0, p1, m->Jc);
-        if (m->use_r) {
+        if (m->use_r && m->stream) {
+            for (size_t p = p0; p < p1; p++)
+                if (m->rslot[p] >= 0) {
+                    const float *R = m->Rf + (size_t)m->rslot[p] * QQ;
+                    for (size_t t = 0; t < QQ; t++) m->Jc[p * QQ + t] += R[t];
+                }
+        } else if (m->use_r) {
             const float *R = m->Rf;
             for (size_t t = p0 * QQ; t < p1 * QQ; t++) m->Jc[t] += R[t];
         }
@@ -387,6 +468,12 @@ static void ws_row_hook(void *ctx, size_t i, int tid, float *E)
             const float *w = ws + r * QQ;
             for (size_t b = 0; b < Q21; b++)
                 for (size_t a = 0; a < Q21; a++) e[b * AX_PLL_QP + a] += w[b * Q21 + a];
+            int32_t sl = m->stream ? m->rslot[ax_attn_pair(j0 + r, i, L)] : -1;
+            if (sl >= 0) { /* the sparse residual, same layout */
+                const float *rr = m->Rf + (size_t)sl * QQ;
+                for (size_t b = 0; b < Q21; b++)
+                    for (size_t a = 0; a < Q21; a++) e[b * AX_PLL_QP + a] += rr[b * Q21 + a];
+            }
         }
     }
     /* j > i: pairs (i, j) are consecutive rows of Cp (padded at the end); block [a][b] */
@@ -398,8 +485,102 @@ static void ws_row_hook(void *ctx, size_t i, int tid, float *E)
             const float *w = ws + r * QQ;
             for (size_t a = 0; a < Q21; a++)
                 for (size_t b = 0; b < Q21; b++) e[b * AX_PLL_QP + a] += w[a * Q21 + b];
+            int32_t sl = m->stream ? m->rslot[ax_attn_pair(i, j0 + r, L)] : -1;
+            if (sl >= 0) {
+                const float *rr = m->Rf + (size_t)sl * QQ;
+                for (size_t a = 0; a < Q21; a++)
+                    for (size_t b = 0; b < Q21; b++) e[b * AX_PLL_QP + a] += rr[a * Q21 + b];
+            }
         }
     }
+}
+
+/* Per-thread scratch of the gradient hook: HCH + TP gradient rows (QQP), coefficient rows and
+ * their gradients (2H), and the row's value partials in double. */
+static int grad_scratch(ax_attn_model_t *m, axcon_error_t *err)
+{
+    int nthr = ax_max_threads();
+    if (m->gk && nthr <= m->gk_nthr) return AXCON_OK;
+    free(m->gk);
+    free(m->gkd);
+    m->gkd = NULL;
+    m->gk_nthr = 0;
+    m->gk_per = (HCH + TP) * (QQP + 2 * 2 * m->H);
+    if (!(m->gk = ax_alloc((size_t)nthr * m->gk_per, sizeof(float), 1, "attn: row gradient scratch", err)) ||
+        !(m->gkd = ax_alloc((size_t)nthr * 2 * m->H * QQP, sizeof(double), 0, "attn: row value partials", err)))
+        return AXCON_ENOMEM;
+    m->gk_nthr = nthr;
+    return AXCON_OK;
+}
+
+static fwd_fn pick_fwd(void);
+static bwd_fn pick_bwd(void);
+
+/* The kernel's gradient hook (sparse form): conditional i's coupling gradient T (kernel layout
+ * T[j][b][a] = d f_i / d J_ij(a, b)) becomes, for every j != i, through the same products as
+ * the dense back-propagation (G = T / 2 against the values):
+ *   dC of pair (min, max) -> dCr's lower-row half (j > i) or upper-row half (j < i);
+ *   the value partials -> rpart[i];
+ *   R's gradient of a residual pair -> gRr's lower- or upper-row half.
+ * For j > i the block is the transpose of the pair's layout; using the pair's coefficients with
+ * their two halves swapped (A_ij <-> A_ji, V <-> V^T) gives the same sums without transposing. */
+static void grad_row_hook(void *ctx, size_t i, int tid, const float *T)
+{
+    ax_attn_model_t *m = ctx;
+    const size_t L = m->L, H = m->H, H2 = 2 * H;
+    float *G = m->gk + (size_t)tid * m->gk_per, *cr = G + (HCH + TP) * QQP, *dc = cr + (HCH + TP) * H2;
+    double *part = m->gkd + (size_t)tid * H2 * QQP;
+    float *lo = m->dCr, *hi = m->dCr + (m->P + TP) * H2;
+    float *gRlo = m->gRr, *gRhi = m->gRr + m->nr;
+    bwd_fn bwd = pick_bwd();
+    memset(part, 0, H2 * QQP * sizeof(double));
+    for (int side = 0; side < 2; side++) { /* 0: j < i (row i is the pair's upper row), 1: j > i */
+        const size_t jbeg = side ? i + 1 : 0, jend = side ? L : i;
+        for (size_t j0 = jbeg; j0 < jend; j0 += HCH) {
+            const size_t n = jend - j0 < HCH ? jend - j0 : HCH, n4 = (n + TP - 1) / TP * TP;
+            for (size_t r = 0; r < n; r++) {
+                const size_t j = j0 + r, p = side ? ax_attn_pair(i, j, L) : ax_attn_pair(j, i, L);
+                const float *t = T + j * AX_PLL_BLK, *c = m->Cp + p * H2;
+                float *gr = G + r * QQP, *ck = cr + r * H2;
+                for (size_t b = 0; b < Q21; b++)
+                    for (size_t a = 0; a < Q21; a++) gr[b * Q21 + a] = 0.5f * t[b * AX_PLL_QP + a];
+                for (size_t u = QQ; u < QQP; u++) gr[u] = 0.0f;
+                if (side) {
+                    memcpy(ck, c + H, H * sizeof(float));
+                    memcpy(ck + H, c, H * sizeof(float));
+                } else
+                    memcpy(ck, c, H2 * sizeof(float));
+                int32_t sl = m->use_r ? m->rslot[p] : -1;
+                if (sl < 0) continue;
+                if (side) { /* pair layout [a][b] */
+                    float *o = gRlo + (size_t)sl * QQ;
+                    for (size_t b = 0; b < Q21; b++)
+                        for (size_t a = 0; a < Q21; a++) o[a * Q21 + b] = t[b * AX_PLL_QP + a];
+                } else {
+                    float *o = gRhi + (size_t)sl * QQ;
+                    for (size_t b = 0; b < Q21; b++)
+                        for (size_t a = 0; a < Q21; a++) o[b * Q21 + a] = t[b * AX_PLL_QP + a];
+                }
+            }
+            for (size_t r = n; r < n4; r++) {
+                memset(G + r * QQP, 0, QQP * sizeof(float));
+                memset(cr + r * H2, 0, H2 * sizeof(float));
+            }
+            bwd(G, n, cr, m->Vx, H2, dc, part);
+            for (size_t r = 0; r < n; r++) {
+                const size_t j = j0 + r;
+                const float *d = dc + r * H2;
+                if (side) {
+                    float *o = lo + ax_attn_pair(i, j, L) * H2;
+                    memcpy(o, d + H, H * sizeof(float));
+                    memcpy(o + H, d, H * sizeof(float));
+                } else
+                    memcpy(hi + ax_attn_pair(j, i, L) * H2, d, H2 * sizeof(float));
+            }
+        }
+    }
+    float *rp = m->rpart + i * H2 * QQP;
+    for (size_t u = 0; u < H2 * QQP; u++) rp[u] = (float)part[u];
 }
 
 static double sumsq(const double *v, size_t n)
@@ -420,11 +601,21 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
     ax_attn_softmax(m, x);
     build_vx(m, x);
     if (hook_scratch(m, err) != AXCON_OK) return AXCON_ENOMEM;
+    if (m->stream && g && grad_scratch(m, err) != AXCON_OK) return AXCON_ENOMEM;
     double fp = 0;
     float *work = NULL; /* the kernel's gradient scratch: the optimiser's idle slot, or our own */
     float *gcp = NULL;  /* the kernel's coupling gradient: R's gradient slot (turned into it below) */
-    const float *R = m->use_r ? m->Rf : NULL;
-    if (g) {
+    const float *R = m->use_r && !m->stream ? m->Rf : NULL; /* the dense residual */
+    float *gRs = NULL;  /* the sparse residual's gradient */
+    if (g && m->stream && m->use_r) {
+        if (!m->gRf) {
+            if (!m->gR && !(m->gR = ax_alloc(m->nr, sizeof(float), 0, "attn: residual gradient", err)))
+                return AXCON_ENOMEM;
+            m->gRf = m->gR;
+        }
+        gRs = m->gRf;
+    }
+    if (g && !m->stream) {
         work = m->ext_work;
         if (!work) {
             if (!m->own_work && !(m->own_work = ax_alloc(nsym, sizeof(float), 0, "attn: kernel work", err)))
@@ -445,7 +636,10 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
         }
     }
     int rc;
-    if (m->mat_j) { /* memory to spare: J = Ws + R materialised once (the same floats as the hook's) */
+    if (m->stream) { /* Ws + the sparse R streamed in, the gradient consumed row by row */
+        rc = ax_pll_eval_stream(m->data, m->hf, ws_row_hook, m, g ? grad_row_hook : NULL, m, &fp, g ? m->gh : NULL,
+                                err);
+    } else if (m->mat_j) { /* memory to spare: J = Ws + R materialised once (the same floats as the hook's) */
         if ((rc = ax_attn_couplings(m, x, err)) != AXCON_OK) return rc;
         rc = ax_pll_eval_sym_hook(m->data, m->hf, m->Jc, NULL, NULL, &fp, g ? m->gh : NULL, gcp, work, err);
     } else {
@@ -479,16 +673,33 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
                 if (rr)
                     for (size_t t = 0; t < QQ; t++) sr += (double)rr[t] * (double)rr[t];
                 if (!g) continue;
-                float *gr = G + r * QQP, *gj = gcp + (s0 + r) * QQ;
-                for (size_t t = 0; t < QQ; t++) gr[t] = 0.5f * (gj[t] + lw2 * ws[t]);
+                float *gr = G + r * QQP;
+                if (gcp) {
+                    float *gj = gcp + (s0 + r) * QQ;
+                    for (size_t t = 0; t < QQ; t++) gr[t] = 0.5f * (gj[t] + lw2 * ws[t]);
+                    if (rr)
+                        for (size_t t = 0; t < QQ; t++) gj[t] = gj[t] + lr2 * rr[t];
+                } else /* streamed: the penalty's part here, the conditionals' part from the rows */
+                    for (size_t t = 0; t < QQ; t++) gr[t] = 0.5f * (lw2 * ws[t]);
                 for (size_t t = QQ; t < QQP; t++) gr[t] = 0.0f;
-                if (rr)
-                    for (size_t t = 0; t < QQ; t++) gj[t] = gj[t] + lr2 * rr[t];
             }
             if (!g) continue;
             for (size_t r = np; r < ((np + 3) & ~(size_t)3); r++) /* rows read by the tiles */
                 memset(G + r * QQP, 0, QQP * sizeof(float));
             bwd(G, np, m->Cp + s0 * H2, m->Vx, H2, m->dC + s0 * H2, part);
+            if (m->stream) { /* + the rows' coefficient gradients: lower row, then upper row */
+                const float *lo = m->dCr + s0 * H2, *hi = m->dCr + (P + TP + s0) * H2;
+                float *dc = m->dC + s0 * H2;
+                for (size_t t = 0; t < np * H2; t++) dc[t] = dc[t] + lo[t] + hi[t];
+            }
+        }
+        if (m->stream && m->use_r) { /* the sparse residual: slots of this block's share */
+            const size_t nr = m->nres, r0 = nr * (size_t)b / nb, r1 = nr * (size_t)(b + 1) / nb;
+            const float *Rs = m->Rf, *glo = m->gRr, *ghi = m->gRr + m->nr;
+            for (size_t u = r0 * QQ; u < r1 * QQ; u++) {
+                sr += (double)Rs[u] * (double)Rs[u];
+                if (gRs) gRs[u] = glo[u] + ghi[u] + lr2 * Rs[u];
+            }
         }
         bsum[b] = s;
         rsum[b] = sr;
@@ -524,6 +735,17 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
                 for (size_t t = 0; t < Q21; t++) gv[s * Q21 + t] += pa[s * Q21 + t] + pb[t * Q21 + s];
         }
     }
+    if (m->stream) /* the rows' value partials, in row order */
+        for (size_t i = 0; i < L; i++) {
+            const float *part = m->rpart + i * H2 * QQP;
+            for (size_t h = 0; h < H; h++) {
+                double *gv = gV + h * QQ;
+                const float *pa = part + h * QQP, *pb = part + (H + h) * QQP;
+                for (size_t s = 0; s < Q21; s++)
+                    for (size_t t = 0; t < Q21; t++)
+                        gv[s * Q21 + t] += (double)pa[s * Q21 + t] + (double)pb[t * Q21 + s];
+            }
+        }
     if (m->no_gap) /* the gap state is not coupled: its value rows and columns are constant */
         for (size_t h = 0; h < H; h++)
             for (size_t s = 0; s < Q21; s++) {
@@ -639,7 +861,13 @@ void ax_attn_reduce(ax_attn_model_t *m, const double *x, int mode, double *S)
         for (size_t s0 = p0; s0 < p1; s0 += SUBP) {
             size_t np = p1 - s0 < SUBP ? p1 - s0 : SUBP;
             fwd(m->Cp + s0 * H2, m->Vx, H2, 0, np, W);
-            if (m->use_r)
+            if (m->use_r && m->stream) {
+                for (size_t r = 0; r < np; r++)
+                    if (m->rslot[s0 + r] >= 0) {
+                        const float *R = m->Rf + (size_t)m->rslot[s0 + r] * QQ;
+                        for (size_t t = 0; t < QQ; t++) W[r * QQ + t] += R[t];
+                    }
+            } else if (m->use_r)
                 for (size_t t = 0; t < np * QQ; t++) W[t] += m->Rf[s0 * QQ + t];
             for (size_t r = 0; r < np; r++) {
                 const float *c = W + r * QQ;

@@ -127,6 +127,7 @@ int ax_attn_train_ex(ax_attn_model_t *m, double *x, int max_iter, int min_iter, 
     lo.ftol = 0.0; /* the window rule is ours (lb_progress), with a minimum iteration count */
     int mat_j = 0;
     lo.m = m->hist = ax_attn_hist_pairs(nt, m->use_r, &mat_j);
+    if (m->stream) mat_j = 0; /* the streamed model never holds the couplings */
     m->mat_j = mat_j;
     free(m->own_work); /* the optimiser lends its idle slot from here on */
     m->own_work = NULL;
@@ -137,7 +138,8 @@ int ax_attn_train_ex(ax_attn_model_t *m, double *x, int max_iter, int min_iter, 
         m->Jc = NULL;
     }
     axcon_debug("L-BFGS: %zu variables, m=%d (%.2f GB of optimiser vectors), couplings %s", nt, lo.m,
-                (2.0 * lo.m + 3.0) * (double)nt * sizeof(float) / 1e9, mat_j ? "materialised" : "streamed");
+                (2.0 * lo.m + 3.0) * (double)nt * sizeof(float) / 1e9,
+                m->stream ? "and their gradient streamed (sparse residual)" : mat_j ? "materialised" : "streamed");
     ax_lbfgs_info_t info;
     ax_progress_begin(&c.prog, "attn", max_iter);
     rc = ax_lbfgs_minimize(nt, xf, &lo, lb_eval, lb_progress, &c, &info, err);

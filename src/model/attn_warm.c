@@ -182,26 +182,87 @@ done:
 
 /* ---------------------------------------------------------------- warm start */
 
+/* The gauged log-odds block of one pair from its weighted pair counts c (q x q): written as
+ * floats into o (q x q, gap row and column 0); returns its Frobenius norm. */
+static double logodds_block(const double *c, double pc, double wsum, const double *lf_i, const double *lf_j, float *o)
+{
+    double blk[400], rs[20], cs[20], tot = 0;
+    for (size_t a = 0; a < 20; a++) rs[a] = cs[a] = 0;
+    for (size_t a = 0; a < 20; a++)
+        for (size_t b = 0; b < 20; b++) {
+            double fij = (1 - pc) * c[a * Q21 + b] / wsum + pc / (double)QQ;
+            double v = log(fij) - lf_i[a] - lf_j[b];
+            blk[a * 20 + b] = v;
+            rs[a] += v;
+            cs[b] += v;
+            tot += v;
+        }
+    double fro = 0;
+    memset(o, 0, QQ * sizeof(float));
+    for (size_t a = 0; a < 20; a++)
+        for (size_t b = 0; b < 20; b++) {
+            double v = blk[a * 20 + b] - rs[a] / 20 - cs[b] / 20 + tot / 400;
+            fro += v * v;
+            o[a * Q21 + b] = (float)v;
+        }
+    return sqrt(fro);
+}
+
+/* The projections of a block on the npat patterns pv (400 x npat). */
+static void project_block(const float *c, const double *pv, size_t npat, double *out)
+{
+    for (size_t k = 0; k < npat; k++) {
+        double acc = 0;
+        for (size_t a = 0; a < 20; a++)
+            for (size_t b = 0; b < 20; b++) acc += (double)c[a * Q21 + b] * pv[(a * 20 + b) * npat + k];
+        out[k] = acc;
+    }
+}
+
+/* Log of the pseudocounted single-site frequencies (L x q), or NULL (ENOMEM). */
+static double *log_freq1(const axcon_pll_data_t *d, double pc, axcon_error_t *err)
+{
+    const size_t L = axcon_pll_ncol(d);
+    double *f1 = ax_alloc(L * Q21, sizeof(double), 0, "attn: frequencies", err);
+    if (!f1) return NULL;
+    axcon_pll_freq1(d, pc, f1);
+    for (size_t t = 0; t < L * Q21; t++) f1[t] = log(f1[t]);
+    return f1;
+}
+
+/* The log-odds block of the single pair i < j (o: q x q floats). */
+static int logodds_pair(const axcon_pll_data_t *d, double pc, const double *lf, size_t i, size_t j, float *o)
+{
+    const size_t L = axcon_pll_ncol(d), N = axcon_pll_nrows(d);
+    const uint8_t *X = axcon_pll_codes(d);
+    const double *w = axcon_pll_weights(d);
+    double c[QQ] = {0};
+    for (size_t n = 0; n < N; n++) c[(size_t)X[n * L + i] * Q21 + X[n * L + j]] += w[n];
+    logodds_block(c, pc, axcon_pll_wsum(d), lf + i * Q21, lf + j * Q21, o);
+    return AXCON_OK;
+}
+
 /* Pseudocounted log-odds blocks LO_ij(a,b) = log f'_ij(a,b) - log f'_i(a) - log f'_j(b) over the
- * 20 amino acids, zero-sum gauged, for every pair i<j, written as float q x q blocks (gap row
- * and column 0) into out (symmetric layout); S (L x L) receives their Frobenius norms. */
-static int logodds_blocks(const axcon_pll_data_t *d, double pc, float *out, double *S, axcon_error_t *err)
+ * 20 amino acids, zero-sum gauged, for every pair i<j: written as float q x q blocks (gap row
+ * and column 0) into out (symmetric layout) when out is given; S (L x L, may be NULL) receives
+ * their Frobenius norms; proj (P x npat, may be NULL) their projections on the patterns pv
+ * (from the same float blocks, so a stored and a streamed warm start agree). */
+static int logodds_blocks(const axcon_pll_data_t *d, double pc, float *out, double *S, const double *pv, size_t npat,
+                          double *proj, axcon_error_t *err)
 {
     const size_t L = axcon_pll_ncol(d), N = axcon_pll_nrows(d);
     const uint8_t *X = axcon_pll_codes(d);
     const double *w = axcon_pll_weights(d);
     const double wsum = axcon_pll_wsum(d);
-    double *f1 = ax_alloc(L * Q21, sizeof(double), 0, "attn: frequencies", err);
+    double *f1 = log_freq1(d, pc, err);
     if (!f1) return AXCON_ENOMEM;
-    axcon_pll_freq1(d, pc, f1);
-    for (size_t t = 0; t < L * Q21; t++) f1[t] = log(f1[t]);
     int nthr = ax_max_threads();
     double *buf = ax_alloc((size_t)nthr * L * QQ, sizeof(double), 0, "attn: pair counts", err);
     if (!buf) {
         free(f1);
         return AXCON_ENOMEM;
     }
-    memset(S, 0, L * L * sizeof(double));
+    if (S) memset(S, 0, L * L * sizeof(double));
 #pragma omp parallel for schedule(static, 1)
     for (long il = 0; il < (long)L - 1; il++) {
         size_t i = (size_t)il;
@@ -219,27 +280,10 @@ static int logodds_blocks(const axcon_pll_data_t *d, double pc, float *out, doub
             for (size_t j = i + 1; j < L; j++) c[(j - i - 1) * QQ + r[j]] += wn;
         }
         for (size_t j = i + 1; j < L; j++) {
-            double *c = cnt + (j - i - 1) * QQ, blk[400], rs[20], cs[20], tot = 0;
-            for (size_t a = 0; a < 20; a++) rs[a] = cs[a] = 0;
-            for (size_t a = 0; a < 20; a++)
-                for (size_t b = 0; b < 20; b++) {
-                    double fij = (1 - pc) * c[a * Q21 + b] / wsum + pc / (double)QQ;
-                    double v = log(fij) - f1[i * Q21 + a] - f1[j * Q21 + b];
-                    blk[a * 20 + b] = v;
-                    rs[a] += v;
-                    cs[b] += v;
-                    tot += v;
-                }
-            double fro = 0;
-            float *o = out ? out + ax_attn_pair(i, j, L) * QQ : NULL;
-            if (o) memset(o, 0, QQ * sizeof(float));
-            for (size_t a = 0; a < 20; a++)
-                for (size_t b = 0; b < 20; b++) {
-                    double v = blk[a * 20 + b] - rs[a] / 20 - cs[b] / 20 + tot / 400;
-                    fro += v * v;
-                    if (o) o[a * Q21 + b] = (float)v;
-                }
-            S[i * L + j] = S[j * L + i] = sqrt(fro);
+            float tmp[QQ], *o = out ? out + ax_attn_pair(i, j, L) * QQ : tmp;
+            double fro = logodds_block(cnt + (j - i - 1) * QQ, pc, wsum, f1 + i * Q21, f1 + j * Q21, o);
+            if (S) S[i * L + j] = S[j * L + i] = fro;
+            if (proj) project_block(o, pv, npat, proj + ax_attn_pair(i, j, L) * npat);
         }
     }
     free(buf);
@@ -324,13 +368,19 @@ int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long 
         goto done;
     }
     /* log-odds blocks: in the residual's storage (idle until training; zeroed again below), or
-     * in a temporary buffer without the residual */
-    if (m->use_r) blocks = m->R;
-    else if (!(blocks = own_blocks = ax_alloc(axcon_pll_nsym(L), sizeof(float), 0, "attn: log-odds blocks", err))) {
-        rc = AXCON_ENOMEM;
-        goto done;
+     * in a temporary buffer without the residual; the streamed model holds none (the best
+     * pairs' blocks are recomputed, the projections computed in a second pass) */
+    if (m->stream) {
+        if (!m->seed && !m->seed_mf && (rc = logodds_blocks(m->data, 0.5, NULL, S0, NULL, 0, NULL, err)) != AXCON_OK)
+            goto done;
+    } else {
+        if (m->use_r) blocks = m->R;
+        else if (!(blocks = own_blocks = ax_alloc(axcon_pll_nsym(L), sizeof(float), 0, "attn: log-odds blocks", err))) {
+            rc = AXCON_ENOMEM;
+            goto done;
+        }
+        if ((rc = logodds_blocks(m->data, 0.5, blocks, S0, NULL, 0, NULL, err)) != AXCON_OK) goto done;
     }
-    if ((rc = logodds_blocks(m->data, 0.5, blocks, S0, err)) != AXCON_OK) goto done;
     if (m->seed) { /* the caller's APC-corrected mean-field scores (the blocks still give the patterns) */
         memcpy(S0, m->seed, L * L * sizeof(double));
         for (size_t i = 0; i < L; i++) S0[i * L + i] = 0.0;
@@ -361,9 +411,33 @@ int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long 
     for (size_t i = 0; i < L; i++) S0[i * L + i] = 0;
     qsort(zp, P, sizeof(zpair_t), cmp_zpair);
     size_t ntop = 2 * L < P ? 2 * L : P;
+    if (m->stream && m->nres_max > 0) { /* the sparse residual: the seed's best pairs */
+        size_t nres = m->nres_max < P ? m->nres_max : P;
+        size_t *rp = ax_alloc(nres, sizeof *rp, 0, "attn: residual pairs", err);
+        if (!rp) {
+            rc = AXCON_ENOMEM;
+            goto done;
+        }
+        for (size_t t = 0; t < nres; t++) rp[t] = zp[t].p;
+        rc = ax_attn_set_residual(m, rp, nres, err);
+        free(rp);
+        if (rc != AXCON_OK) goto done;
+    }
+    double *lf = m->stream ? log_freq1(m->data, 0.5, err) : NULL;
+    if (m->stream && !lf) {
+        rc = AXCON_ENOMEM;
+        goto done;
+    }
     /* second moment of the best blocks (20 x 20 part) */
     for (size_t t = 0; t < ntop; t++) {
-        const float *c = blocks + zp[t].p * QQ;
+        float one[QQ];
+        const float *c = one;
+        if (m->stream) {
+            size_t pi = 0;
+            while (pi + 2 < L && ax_attn_pair(pi + 1, pi + 2, L) <= zp[t].p) pi++;
+            logodds_pair(m->data, 0.5, lf, pi, pi + 1 + (zp[t].p - ax_attn_pair(pi, pi + 1, L)), one);
+        } else
+            c = blocks + zp[t].p * QQ;
         double v[400];
         for (size_t a = 0; a < 20; a++)
             for (size_t b = 0; b < 20; b++) v[a * 20 + b] = c[a * Q21 + b];
@@ -371,17 +445,15 @@ int ax_attn_init_params(ax_attn_model_t *m, int mode, double tau, unsigned long 
         for (long r = 0; r < 400; r++)
             for (size_t c2 = 0; c2 < 400; c2++) M2[(size_t)r * 400 + c2] += v[r] * v[c2];
     }
+    free(lf);
     if ((rc = ax_sym_topk(M2, 400, npat, 20, seed + 7, pv, pval, err)) != AXCON_OK) goto done;
     /* projections of every pair's block on every pattern, and their RMS */
+    if (m->stream) {
+        if ((rc = logodds_blocks(m->data, 0.5, NULL, NULL, pv, npat, proj, err)) != AXCON_OK) goto done;
+    } else {
 #pragma omp parallel for schedule(static)
-    for (long pl = 0; pl < (long)P; pl++) {
-        const float *c = blocks + (size_t)pl * QQ;
-        for (size_t k = 0; k < npat; k++) {
-            double acc = 0;
-            for (size_t a = 0; a < 20; a++)
-                for (size_t b = 0; b < 20; b++) acc += (double)c[a * Q21 + b] * pv[(a * 20 + b) * npat + k];
-            proj[(size_t)pl * npat + k] = acc;
-        }
+        for (long pl = 0; pl < (long)P; pl++)
+            project_block(blocks + (size_t)pl * QQ, pv, npat, proj + (size_t)pl * npat);
     }
     for (size_t k = 0; k < npat; k++) {
         double ss = 0, top = 0;

@@ -15,7 +15,10 @@
  *  - symmetric layout: the part j > i (transposed) into the blocks (i, j) of gJc, the part
  *    j < i into the blocks (j, i) of a work vector of the same layout; then gJc += work.
  * An optional row hook (pll_internal.h) adds couplings computed on the fly to each expanded
- * row, so a caller whose couplings are a sum (-m attn: Ws + R) never materialises the sum.
+ * row, so a caller whose couplings are a sum (-m attn: Ws + R) never materialises the sum; an
+ * optional gradient hook receives each T instead of a coupling gradient vector, so a caller
+ * whose couplings are a function of fewer parameters (-m attn's sparse residual) never holds
+ * an L^2 q^2 gradient either.
  * Every output element has one owner and a fixed summation order: results are bitwise
  * identical for every thread count and schedule. */
 #include "axcon/pll.h"
@@ -538,12 +541,12 @@ typedef enum { OUT_FULL, OUT_SYM } out_kind_t;
 #define FBLK 65536 /* fixed block size of the final pass (partial sums combined in block order) */
 
 static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, const float *Jc, ax_pll_row_hook_fn hook,
-                     void *hctx, double *f, float *gh, float *gout, float *work, double lj, double *jsq,
-                     axcon_error_t *err)
+                     void *hctx, ax_pll_grad_hook_fn ghook, void *gctx, double *f, float *gh, float *gout,
+                     float *work, double lj, double *jsq, axcon_error_t *err)
 {
     const size_t L = d->L;
     const int nth = ax_max_threads();
-    const int want_g = gh != NULL || gout != NULL;
+    const int want_g = gh != NULL || gout != NULL || ghook != NULL;
     const size_t per = L * BLK, nper = 2;
     size_t need;
     float *scratch;
@@ -596,6 +599,7 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
         if (hook) hook(hctx, i, thread_id(), E);
         if (want_g) memset(T, 0, per * sizeof *T);
         row(d, i, E, hp, T, want_g, &fi[i], ghd + i * Q);
+        if (ghook) ghook(gctx, i, thread_id(), T);
         if (!gout) continue;
         for (size_t j = 0; j < L; j++) {
             const float *t = T + j * BLK;
@@ -654,7 +658,7 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
 int axcon_pll_eval_full(const axcon_pll_data_t *d, const float *h, const float *W, double *f, float *gh, float *gW,
                         axcon_error_t *err)
 {
-    return eval_rows(d, h, W, NULL, NULL, NULL, f, gh, gW, NULL, 0.0, NULL, err);
+    return eval_rows(d, h, W, NULL, NULL, NULL, NULL, NULL, f, gh, gW, NULL, 0.0, NULL, err);
 }
 
 int ax_pll_eval_sym_l2(const axcon_pll_data_t *d, const float *h, const float *Jc, double lambda_j, double *f,
@@ -666,7 +670,7 @@ int ax_pll_eval_sym_l2(const axcon_pll_data_t *d, const float *h, const float *J
         if (!own) return AXCON_ENOMEM;
         work = own;
     }
-    int st = eval_rows(d, h, NULL, Jc, NULL, NULL, f, gh, gJc, work, lambda_j, jsq, err);
+    int st = eval_rows(d, h, NULL, Jc, NULL, NULL, NULL, NULL, f, gh, gJc, work, lambda_j, jsq, err);
     free(own);
     return st;
 }
@@ -676,7 +680,14 @@ int ax_pll_eval_sym_hook(const axcon_pll_data_t *d, const float *h, const float 
 {
     if (gJc && !work)
         return axcon_error_set(err, AXCON_EINTERNAL, "pll: the hooked evaluation needs a gradient work vector");
-    return eval_rows(d, h, NULL, Jc, hook, hctx, f, gh, gJc, work, 0.0, NULL, err);
+    return eval_rows(d, h, NULL, Jc, hook, hctx, NULL, NULL, f, gh, gJc, work, 0.0, NULL, err);
+}
+
+int ax_pll_eval_stream(const axcon_pll_data_t *d, const float *h, ax_pll_row_hook_fn hook, void *hctx,
+                       ax_pll_grad_hook_fn ghook, void *gctx, double *f, float *gh, axcon_error_t *err)
+{
+    if (!hook) return axcon_error_set(err, AXCON_EINTERNAL, "pll: the streamed evaluation needs a row hook");
+    return eval_rows(d, h, NULL, NULL, hook, hctx, ghook, gctx, f, gh, NULL, NULL, 0.0, NULL, err);
 }
 
 int axcon_pll_eval_sym_work(const axcon_pll_data_t *d, const float *h, const float *Jc, double *f, float *gh,

@@ -2,7 +2,8 @@
  *
  * Owns: the symmetric-layout evaluation with an L2 penalty on the couplings folded into the
  * kernel's final pass (one pass over the coupling vector fewer per evaluation for -m plm), the
- * memory of a data object, and the evaluation with a per-row hook that adds couplings computed on the fly (-m attn). */
+ * memory of a data object, the evaluation with a per-row hook that adds couplings computed on
+ * the fly (-m attn), and the streamed evaluation whose coupling gradient goes to a hook row by row. */
 #ifndef AXCON_MODEL_PLL_INTERNAL_H
 #define AXCON_MODEL_PLL_INTERNAL_H
 
@@ -35,5 +36,17 @@ typedef void (*ax_pll_row_hook_fn)(void *ctx, size_t i, int tid, float *E);
  * when gJc is wanted. */
 int ax_pll_eval_sym_hook(const axcon_pll_data_t *d, const float *h, const float *Jc, ax_pll_row_hook_fn hook,
                          void *hctx, double *f, float *gh, float *gJc, float *work, axcon_error_t *err);
+
+/* Gradient hook: called inside the kernel's parallel loop right after conditional i's row, by
+ * OpenMP thread tid, with T[j*AX_PLL_BLK + b*AX_PLL_QP + a] = the derivative of conditional i's
+ * term of f by J_ij(a, b) (block i and the padding lanes zero). The tied gradient of J_ij is
+ * this plus conditional j's T[i] transposed; the hook may only write what row i owns. */
+typedef void (*ax_pll_grad_hook_fn)(void *ctx, size_t i, int tid, const float *T);
+
+/* f and gh on the couplings the row hook adds (required; nothing is read from a coupling
+ * vector) and, when ghook is given, every row's coupling gradient handed to it: no vector of
+ * the couplings' size is allocated or written. */
+int ax_pll_eval_stream(const axcon_pll_data_t *d, const float *h, ax_pll_row_hook_fn hook, void *hctx,
+                       ax_pll_grad_hook_fn ghook, void *gctx, double *f, float *gh, axcon_error_t *err);
 
 #endif

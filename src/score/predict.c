@@ -57,6 +57,7 @@ void axcon_predict_opts_init(axcon_predict_opts_t *o)
     o->attn_lambda = 0.0;
     o->attn_max_iter = 0;
     o->attn_tol = 0.0;     /* 0 = the model's own default */
+    o->attn_residual = AXCON_ATTN_RESIDUAL_AUTO;
     o->head = AXCON_HEAD_LINEAR; /* attn's linear contact head on by default (axcon/head.h; README) */
 }
 
@@ -114,6 +115,11 @@ int axcon_predict_opts_set(axcon_predict_opts_t *o, const char *key, const char 
     } else if (!strcmp(key, "attn-lambda")) {
         if (ax_parse_double(value, 0.0, 1e6, &dv)) return BAD("attn-lambda wants a number >= 0, got '%s'", value);
         o->attn_lambda = dv;
+    } else if (!strcmp(key, "attn-residual")) {
+        if (!strcmp(value, "auto")) o->attn_residual = AXCON_ATTN_RESIDUAL_AUTO;
+        else if (!strcmp(value, "dense")) o->attn_residual = AXCON_ATTN_RESIDUAL_DENSE;
+        else if (!strcmp(value, "sparse")) o->attn_residual = AXCON_ATTN_RESIDUAL_SPARSE;
+        else return BAD("attn-residual wants auto, dense or sparse, got '%s'", value);
     } else if (!strcmp(key, "head")) {
         if (!strcmp(value, "linear")) o->head = AXCON_HEAD_LINEAR;
         else if (!strcmp(value, "net")) o->head = AXCON_HEAD_NET;
@@ -123,7 +129,7 @@ int axcon_predict_opts_set(axcon_predict_opts_t *o, const char *key, const char 
         if (ax_parse_size(value, &o->max_mem)) return BAD("max-mem wants a size such as 4G, 500M or 0, got '%s'", value);
     } else {
         return BAD("unknown prediction option '%s' (method, min-sep, id, apc, pseudocount, sharpen, tau, lambda-h, "
-                   "lambda-j, max-iter, tol, heads, head-dim, attn-lambda, head, max-mem)", key);
+                   "lambda-j, max-iter, tol, heads, head-dim, attn-lambda, attn-residual, head, max-mem)", key);
     }
 #undef BAD
     return AXCON_OK;
@@ -151,6 +157,8 @@ static int check_opts(const axcon_predict_opts_t *o, axcon_error_t *err)
     if (!(o->plm_tol >= 0.0 && isfinite(o->plm_tol)) || !(o->attn_lambda >= 0.0 && isfinite(o->attn_lambda)) ||
         !(o->attn_tol >= 0.0 && isfinite(o->attn_tol)))
         return axcon_error_set(err, AXCON_EUSAGE, "tolerances and attention lambda must be finite and >= 0");
+    if (o->attn_residual < AXCON_ATTN_RESIDUAL_AUTO || o->attn_residual > AXCON_ATTN_RESIDUAL_SPARSE)
+        return axcon_error_set(err, AXCON_EUSAGE, "unknown attention residual form %d", o->attn_residual);
     if (o->attn_maps && o->method != AXCON_METHOD_ATTN)
         return axcon_error_set(err, AXCON_EUSAGE, "attention maps exist only for method attn (got %s)",
                                axcon_method_name(o->method));
@@ -175,9 +183,24 @@ static void plm_opts(const axcon_predict_opts_t *o, axcon_plm_opts_t *po)
     if (o->plm_tol > 0.0) po->tol = o->plm_tol;
 }
 
+static double base_bytes(size_t N, size_t L, size_t nu, int threads);
+
+/* The model's share of --max-mem: what the pipeline holds beside it (the run's fixed bytes,
+ * the kept mean-field seed, the written couplings) taken off; 0 = no limit. */
+static double attn_mem_limit(const axcon_predict_opts_t *o, size_t N, size_t L, size_t nu, int threads)
+{
+    if (!(o->max_mem > 0.0)) return 0.0;
+    const double LL = (double)L * (double)L;
+    double beside = base_bytes(N, L, nu, threads) + 8.0 * LL;
+    if (o->potts) beside += 4.0 * 441.0 * (double)L * ((double)L - 1.0) / 2.0 + 4.0 * 441.0 * (double)L;
+    double lim = o->max_mem - beside;
+    return lim > 1.0 ? lim : 1.0;
+}
+
 static void attn_opts(const axcon_predict_opts_t *o, axcon_attn_opts_t *ao)
 {
     axcon_attn_opts_init(ao);
+    ao->residual = (axcon_attn_residual_t)o->attn_residual;
     if (o->attn_heads > 0) ao->heads = o->attn_heads;
     if (o->attn_dim > 0) ao->dim = o->attn_dim;
     if (o->attn_lambda > 0) ao->lambda = o->attn_lambda;
@@ -225,6 +248,7 @@ static int run_model(const axcon_prep_t *p, const axcon_predict_opts_t *o, doubl
         double *M = ax_alloc(L * L, sizeof *M, 0, "mean-field scores", err);
         if (!M) return AXCON_ENOMEM;
         attn_opts(o, &ao);
+        ao.mem_limit = attn_mem_limit(o, axcon_prep_nseq(p), L, axcon_prep_ndistinct(p), ax_max_threads());
         potts_tramp_t tr = {o, msa};
         if (o->potts) {
             ao.potts_cb = potts_tramp;
@@ -476,6 +500,7 @@ int axcon_predict_estimate(const axcon_msa_t *msa, const axcon_predict_opts_t *o
         /* mean-field first (freed before the model is built), then attn with the kept seed map */
         axcon_attn_opts_t ao;
         attn_opts(o, &ao);
+        ao.mem_limit = attn_mem_limit(o, N, L, nu, threads);
         axcon_mf_estimate(L, N, nu, o->mf_pseudocount, threads, &mb, &mt);
         axcon_attn_estimate(L, N, nu, &ao, threads, &b, &t);
         if (o->potts) b += 4.0 * 441.0 * (double)L * ((double)L - 1.0) / 2.0 + 4.0 * 441.0 * (double)L; /* J, a row */
