@@ -231,7 +231,7 @@ static double *log_freq1(const axcon_pll_data_t *d, double pc, axcon_error_t *er
 }
 
 /* The log-odds block of the single pair i < j (o: q x q floats). */
-static int logodds_pair(const axcon_pll_data_t *d, double pc, const double *lf, size_t i, size_t j, float *o)
+static void logodds_pair(const axcon_pll_data_t *d, double pc, const double *lf, size_t i, size_t j, float *o)
 {
     const size_t L = axcon_pll_ncol(d), N = axcon_pll_nrows(d);
     const uint8_t *X = axcon_pll_codes(d);
@@ -239,7 +239,6 @@ static int logodds_pair(const axcon_pll_data_t *d, double pc, const double *lf, 
     double c[QQ] = {0};
     for (size_t n = 0; n < N; n++) c[(size_t)X[n * L + i] * Q21 + X[n * L + j]] += w[n];
     logodds_block(c, pc, axcon_pll_wsum(d), lf + i * Q21, lf + j * Q21, o);
-    return AXCON_OK;
 }
 
 /* Pseudocounted log-odds blocks LO_ij(a,b) = log f'_ij(a,b) - log f'_i(a) - log f'_j(b) over the
