@@ -75,6 +75,7 @@ def test_read_msa_gzip_and_filters(tmp_path, msa):
                                                                "--no-apc"]),
     ("plm", {"max_iter": 5}, ["-m", "plm", "--max-iter", "5"]),
     ("attn", {"max_iter": 5}, ["--max-iter", "5"]),
+    ("attn", {"max_iter": 3, "attn_residual": "sparse"}, ["--max-iter", "3", "--attn-residual", "sparse"]),
 ])
 def test_predict_matches_cli(msa, method, opts, args):
     cm = axcon.predict(msa, method=method, threads=1, **opts)
