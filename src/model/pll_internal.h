@@ -39,8 +39,9 @@ int ax_pll_eval_sym_hook(const axcon_pll_data_t *d, const float *h, const float 
 
 /* Gradient hook: called inside the kernel's parallel loop right after conditional i's row, by
  * OpenMP thread tid, with T[j*AX_PLL_BLK + b*AX_PLL_QP + a] = the derivative of conditional i's
- * term of f by J_ij(a, b) (block i and the padding lanes zero). The tied gradient of J_ij is
- * this plus conditional j's T[i] transposed; the hook may only write what row i owns. */
+ * term of f by J_ij(a, b) (padding lanes zero; block i is no coupling and holds scratch: skip
+ * it). The tied gradient of J_ij is this plus conditional j's T[i] transposed; the hook may
+ * only write what row i owns. */
 typedef void (*ax_pll_grad_hook_fn)(void *ctx, size_t i, int tid, const float *T);
 
 /* f and gh on the couplings the row hook adds (required; nothing is read from a coupling
