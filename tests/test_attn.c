@@ -310,30 +310,52 @@ static void test_planted_pair(void)
     free(S);
 }
 
+/* A toy family (toy_msa) with identity weights at 0.8, and S1, S2 for its L x L scores. */
+static void toy_family(size_t N, size_t L, size_t pi, size_t pj, double pcopy, uint64_t seed, uint8_t **c,
+                       double **w, double **S1, double **S2)
+{
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    *c = toy_msa(N, L, pi, pj, pcopy, seed);
+    *w = malloc(N * sizeof(double));
+    *S1 = malloc(L * L * sizeof(double));
+    *S2 = malloc(L * L * sizeof(double));
+    CU_ASSERT_FATAL(*w && *S1 && *S2);
+    CU_ASSERT_EQUAL_FATAL(axcon_weights_identity_codes(*c, N, L, 0.8, *w, NULL, &e), AXCON_OK);
+}
+
+#ifdef _OPENMP
+/* Fit with 1 thread into S1 and with 3 threads into S2; the largest difference. */
+static double fit_1_and_3_threads(const uint8_t *c, size_t N, size_t L, const double *w, const axcon_attn_opts_t *o,
+                                  double *S1, double *S2)
+{
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    int nt = omp_get_max_threads();
+    omp_set_num_threads(1);
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, o, S1, &e), AXCON_OK);
+    omp_set_num_threads(3);
+    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, o, S2, &e), AXCON_OK);
+    omp_set_num_threads(nt);
+    double maxd = 0;
+    for (size_t t = 0; t < L * L; t++) maxd = fmax(maxd, fabs(S1[t] - S2[t]));
+    return maxd;
+}
+#endif
+
 static void test_threads(void)
 {
 #ifdef _OPENMP
     const size_t N = 150, L = 40;
-    uint8_t *c = toy_msa(N, L, 3, 30, 0.6, 77);
-    double *w = malloc(N * sizeof(double)), *S1 = malloc(L * L * sizeof(double)), *S2 = malloc(L * L * sizeof(double));
-    CU_ASSERT_FATAL(w && S1 && S2);
-    axcon_error_t e;
-    axcon_error_clear(&e);
-    CU_ASSERT_EQUAL_FATAL(axcon_weights_identity_codes(c, N, L, 0.8, w, NULL, &e), AXCON_OK);
+    uint8_t *c;
+    double *w, *S1, *S2;
+    toy_family(N, L, 3, 30, 0.6, 77, &c, &w, &S1, &S2);
     axcon_attn_opts_t o;
     axcon_attn_opts_init(&o);
     o.heads = 6;
     o.dim = 5;
     o.max_iter = 15;
-    int nt = omp_get_max_threads();
-    omp_set_num_threads(1);
-    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S1, &e), AXCON_OK);
-    omp_set_num_threads(3);
-    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S2, &e), AXCON_OK);
-    omp_set_num_threads(nt);
-    double maxd = 0;
-    for (size_t t = 0; t < L * L; t++) maxd = fmax(maxd, fabs(S1[t] - S2[t]));
-    CU_ASSERT(maxd <= 1e-9);
+    CU_ASSERT(fit_1_and_3_threads(c, N, L, w, &o, S1, S2) <= 1e-9);
     free(c);
     free(w);
     free(S1);
@@ -816,12 +838,11 @@ static void test_residual_plan(void)
 static void test_sparse_fit(void)
 {
     const size_t N = 200, L = 30;
-    uint8_t *c = toy_msa(N, L, 4, 22, 0.8, 99);
-    double *w = malloc(N * sizeof(double)), *S1 = malloc(L * L * sizeof(double)), *S2 = malloc(L * L * sizeof(double));
-    CU_ASSERT_FATAL(w && S1 && S2);
+    uint8_t *c;
+    double *w, *S1, *S2;
+    toy_family(N, L, 4, 22, 0.8, 99, &c, &w, &S1, &S2);
     axcon_error_t e;
     axcon_error_clear(&e);
-    CU_ASSERT_EQUAL_FATAL(axcon_weights_identity_codes(c, N, L, 0.8, w, NULL, &e), AXCON_OK);
     axcon_attn_opts_t o;
     axcon_attn_opts_init(&o);
     o.heads = 4;
@@ -834,13 +855,7 @@ static void test_sparse_fit(void)
     CU_ASSERT(argmax_pair(S1, L, &bi, &bj));
     CU_ASSERT(bi == 4 && bj == 22);
 #ifdef _OPENMP
-    int nt = omp_get_max_threads();
-    omp_set_num_threads(1);
-    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S1, &e), AXCON_OK);
-    omp_set_num_threads(3);
-    CU_ASSERT_EQUAL_FATAL(axcon_attn_fit_codes(c, N, L, w, &o, S2, &e), AXCON_OK);
-    omp_set_num_threads(nt);
-    CU_ASSERT(memcmp(S1, S2, L * L * sizeof(double)) == 0);
+    CU_ASSERT(fit_1_and_3_threads(c, N, L, w, &o, S1, S2) == 0.0);
 #endif
     free(c);
     free(w);
