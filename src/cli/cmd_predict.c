@@ -21,11 +21,27 @@
  * fails early; the maps arrive from the model after training (axcon/attn.h) and the file is
  * committed only once the contacts are written (both atomic). A name ending in .gz is
  * gzip-compressed. */
-typedef struct dump_ctx {
+typedef struct side_file {
     const char *path;
     axcon_ofile_t *of;
-    int written;
-} dump_ctx_t;
+    int written;          /* set by the callback that fills it */
+    const char *missing;  /* the internal error when a successful prediction did not fill it */
+} side_file_t;
+
+/* Once the prediction ended (ok: it succeeded), commit the open side files in order, or remove
+ * every one still open after the first failure; returns the first error's status. */
+static int finish_side_files(side_file_t *const *s, int n, int ok, axcon_error_t *err)
+{
+    int rc = ok ? AXCON_OK : (err->status != AXCON_OK ? err->status : AXCON_EINTERNAL);
+    for (int k = 0; k < n; k++) {
+        if (!s[k]->of) continue;
+        if (rc == AXCON_OK && !s[k]->written) rc = axcon_error_set(err, AXCON_EINTERNAL, "%s", s[k]->missing);
+        if (rc == AXCON_OK) rc = axcon_ofile_commit(s[k]->of, err); /* frees it whatever the outcome */
+        else axcon_ofile_abort(s[k]->of);
+        s[k]->of = NULL;
+    }
+    return rc;
+}
 
 static int ends_with_gz(const char *s)
 {
@@ -66,7 +82,7 @@ static int gzip_to(FILE *fp, const char *buf, size_t n, axcon_error_t *err)
 
 static int dump_maps(void *vctx, const axcon_attn_maps_t *maps, axcon_error_t *err)
 {
-    dump_ctx_t *d = vctx;
+    side_file_t *d = vctx;
     int st;
     if (d->written++) return AXCON_OK; /* one set of maps per run */
     if (!ends_with_gz(d->path)) return axcon_attn_maps_write(axcon_ofile_fp(d->of), maps, DUMP_MIN_A, err);
@@ -83,15 +99,9 @@ static int dump_maps(void *vctx, const axcon_attn_maps_t *maps, axcon_error_t *e
 
 /* --dump-features FILE.npz: what the contact head takes as input, as numpy arrays (opened
  * early like --dump-attention, committed after the prediction). */
-typedef struct feat_ctx {
-    const char *path;
-    axcon_ofile_t *of;
-    int written;
-} feat_ctx_t;
-
 static int dump_features(void *vctx, const axcon_head_input_t *in, axcon_error_t *err)
 {
-    feat_ctx_t *d = vctx;
+    side_file_t *d = vctx;
     axcon_npz_t *z = NULL;
     const size_t L = in->L, LL[2] = {L, L}, LQ[2] = {L, AXCON_Q};
     const double neff = in->neff;
@@ -115,15 +125,9 @@ static int dump_features(void *vctx, const axcon_head_input_t *in, axcon_error_t
 
 /* --save-couplings FILE.npz: the fitted Potts model (plm, attn), zero-sum gauge
  * (axcon_potts_write_npz); opened early, committed after the prediction. */
-typedef struct potts_ctx {
-    const char *path;
-    axcon_ofile_t *of;
-    int written;
-} potts_ctx_t;
-
 static int save_couplings(void *vctx, const axcon_msa_t *msa, const axcon_potts_t *m, axcon_error_t *err)
 {
-    potts_ctx_t *d = vctx;
+    side_file_t *d = vctx;
     if (d->written++) return AXCON_OK;
     axcon_info("writing the fields and couplings of %zu columns to %s (%.2f GB)", m->L, d->path,
                4.0 * 441.0 * (double)m->L * (double)m->L / 1e9);
@@ -168,9 +172,10 @@ int axcon_cmd_predict(int argc, char **argv)
     cli_predopts_t p;
     cli_predopts_init(&p);
     const char *out_path = "-";
-    dump_ctx_t dump = {NULL, NULL, 0};
-    feat_ctx_t feat = {NULL, NULL, 0};
-    potts_ctx_t pot = {NULL, NULL, 0};
+    side_file_t dump = {NULL, NULL, 0, "--dump-attention: the model produced no attention maps"};
+    side_file_t feat = {NULL, NULL, 0, "--dump-features: the prediction produced no head input"};
+    side_file_t pot = {NULL, NULL, 0, "--save-couplings: the model handed over no couplings"};
+    side_file_t *const sides[] = {&pot, &feat, &dump}; /* commit order */
     int c, r;
     optind = 1;
     opterr = 0; /* we print our own one-line errors */
@@ -228,39 +233,7 @@ int axcon_cmd_predict(int argc, char **argv)
             return cli_fail(&err);
         }
     }
-    if (cli_predict_file(argv[optind], out_path, &p, NULL, &err) != AXCON_OK) {
-        axcon_ofile_abort(dump.of);
-        axcon_ofile_abort(feat.of);
-        axcon_ofile_abort(pot.of);
-        return cli_fail(&err);
-    }
-    if (pot.of && !pot.written) { /* cannot happen after a successful prediction: an internal error */
-        axcon_ofile_abort(dump.of);
-        axcon_ofile_abort(feat.of);
-        axcon_ofile_abort(pot.of);
-        axcon_error_set(&err, AXCON_EINTERNAL, "--save-couplings: the model handed over no couplings");
-        return cli_fail(&err);
-    }
-    if (pot.of && axcon_ofile_commit(pot.of, &err) != AXCON_OK) {
-        axcon_ofile_abort(dump.of);
-        axcon_ofile_abort(feat.of);
-        return cli_fail(&err);
-    }
-    if (feat.of && !feat.written) { /* cannot happen after a successful prediction: an internal error */
-        axcon_ofile_abort(dump.of);
-        axcon_ofile_abort(feat.of);
-        axcon_error_set(&err, AXCON_EINTERNAL, "--dump-features: the prediction produced no head input");
-        return cli_fail(&err);
-    }
-    if (feat.of && axcon_ofile_commit(feat.of, &err) != AXCON_OK) {
-        axcon_ofile_abort(dump.of);
-        return cli_fail(&err);
-    }
-    if (dump.of && !dump.written) {
-        axcon_ofile_abort(dump.of);
-        axcon_error_set(&err, AXCON_EINTERNAL, "--dump-attention: the model produced no attention maps");
-        return cli_fail(&err);
-    }
-    if (dump.of && axcon_ofile_commit(dump.of, &err) != AXCON_OK) return cli_fail(&err);
+    int ok = cli_predict_file(argv[optind], out_path, &p, NULL, &err) == AXCON_OK;
+    if (finish_side_files(sides, 3, ok, &err) != AXCON_OK) return cli_fail(&err);
     return AXCON_EXIT_OK;
 }
