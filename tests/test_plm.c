@@ -21,6 +21,7 @@
 #include "axcon/pll.h"
 #include "model/lbfgs.h"
 #include "model/pll_internal.h"
+#include "model/pll_tree.h"
 #include "testutil.h"
 
 #define Q AXCON_PLL_Q
@@ -262,6 +263,170 @@ static void test_duplicates(void)
     axcon_pll_data_free(d1);
     axcon_pll_data_free(d2);
     free(u); free(h); free(J); free(g1); free(g2);
+}
+
+/* A family with a tree behind it: row 0 random, every later row a copy of a random earlier row
+ * with 1..3 point changes (some to the gap), as homologues look to the kernel. */
+static uint8_t *related_codes(size_t N, size_t L)
+{
+    uint8_t *x = random_codes(1, L), *c = xmalloc(N * L);
+    memcpy(c, x, L);
+    free(x);
+    for (size_t n = 1; n < N; n++) {
+        memcpy(c + n * L, c + (rnd() % n) * L, L);
+        for (int k = 0, nk = 1 + (int)(rnd() % 3); k < nk; k++) c[n * L + rnd() % L] = (uint8_t)(rnd() % Q);
+    }
+    return c;
+}
+
+/* Hamming distance with a bound; the row tree is a minimum spanning tree (its length equals a
+ * plain O(n^2) Prim's), in preorder, with change lists that hold the right offsets. */
+static void test_tree_build(void)
+{
+    const size_t N = 70, L = 45;
+    uint8_t *x = related_codes(N, L);
+    for (int t = 0; t < 200; t++) {
+        size_t a = rnd() % N, b = rnd() % N;
+        uint32_t ref = 0;
+        for (size_t j = 0; j < L; j++) ref += x[a * L + j] != x[b * L + j];
+        CU_ASSERT_EQUAL(ax_pll_hamming(x + a * L, x + b * L, L, UINT32_MAX), ref);
+        uint32_t bound = (uint32_t)(rnd() % 8), got = ax_pll_hamming(x + a * L, x + b * L, L, bound);
+        CU_ASSERT(ref < bound ? got == ref : got >= bound);
+    }
+    /* rows 10..69 are new mutants; make them distinct as a data object's rows are */
+    for (size_t n = 0; n < N; n++) x[n * L + n % L] = (uint8_t)((x[n * L + n % L] + n / L + 1) % Q);
+    uint32_t *off = xmalloc(N * L * sizeof *off);
+    for (size_t n = 0; n < N; n++)
+        for (size_t j = 0; j < L; j++) off[n * L + j] = (uint32_t)((j * Q + x[n * L + j]) * AX_PLL_QP);
+    ax_pll_tree_t *t = NULL;
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(ax_pll_tree_build(x, off, N, L, &t, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(t->n, N);
+    CU_ASSERT_EQUAL(t->row[0], 0);
+    int *seen = xmalloc(N * sizeof *seen), ok = 1;
+    size_t len = 0;
+    for (size_t k = 0; k < N; k++) {
+        if (t->row[k] >= N || seen[t->row[k]]++) ok = 0;
+        if (k == 0) continue;
+        if (t->parent[k] >= k) ok = 0;
+        const uint8_t *a = x + (size_t)t->row[k] * L, *b = x + (size_t)t->row[t->parent[k]] * L;
+        size_t c = t->start[k];
+        for (size_t j = 0; j < L; j++)
+            if (a[j] != b[j]) {
+                if (c >= t->start[k + 1] || t->chg[2 * c] != off[t->row[k] * L + j] ||
+                    t->chg[2 * c + 1] != off[t->row[t->parent[k]] * L + j])
+                    ok = 0;
+                c++;
+            }
+        if (c != t->start[k + 1]) ok = 0;
+        len += t->start[k + 1] - t->start[k];
+    }
+    CU_ASSERT(ok);
+    CU_ASSERT_EQUAL(len, t->nchg);
+    /* preorder: node k's subtree is contiguous after it, so every ancestor chain is increasing
+     * and a node's parent is the nearest earlier node that is an ancestor; check the length
+     * against plain Prim's */
+    size_t *best = xmalloc(N * sizeof *best), ref = 0;
+    int *in = xmalloc(N * sizeof *in);
+    for (size_t u = 0; u < N; u++) best[u] = SIZE_MAX;
+    size_t v = 0;
+    for (size_t step = 1; step < N; step++) {
+        in[v] = 1;
+        for (size_t u = 0; u < N; u++) {
+            size_t dd = 0;
+            for (size_t j = 0; j < L; j++) dd += x[v * L + j] != x[u * L + j];
+            if (!in[u] && dd < best[u]) best[u] = dd;
+        }
+        size_t q = SIZE_MAX;
+        for (size_t u = 0; u < N; u++)
+            if (!in[u] && (q == SIZE_MAX || best[u] < best[q])) q = u;
+        ref += best[q];
+        v = q;
+    }
+    CU_ASSERT_EQUAL(t->nchg, ref);
+    ax_pll_tree_free(t);
+    free(best); free(in); free(seen); free(off); free(x);
+}
+
+static double maxabs_diff(const float *a, const float *b, size_t n, double *scale)
+{
+    double m = 0.0, s = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        if (fabs(a[k] - b[k]) > m) m = fabs(a[k] - b[k]);
+        if (fabs(a[k]) > s) s = fabs(a[k]);
+    }
+    if (scale) *scale = s;
+    return m;
+}
+
+/* Walking the tree gives the objective and gradients of summing every row (float rounding
+ * apart), on both layouts and objective-only; it is chosen for a related family and not for
+ * unrelated rows; its results do not depend on the thread count. */
+static void test_tree_walk(void)
+{
+    const size_t N = 120, L = 37, nh = L * Q, nj = axcon_pll_nsym(L), nw = L * L * QQ;
+    uint8_t *x = related_codes(N, L);
+    double *w = xmalloc(N * sizeof *w);
+    for (size_t n = 0; n < N; n++) w[n] = 0.1 + unif();
+    float *h = xmalloc(nh * sizeof *h), *Jc = xmalloc(nj * sizeof *Jc), *W = xmalloc(nw * sizeof *W);
+    float *gh1 = xmalloc(nh * sizeof *gh1), *gh2 = xmalloc(nh * sizeof *gh2);
+    float *gJ1 = xmalloc(nj * sizeof *gJ1), *gJ2 = xmalloc(nj * sizeof *gJ2);
+    float *gW1 = xmalloc(nw * sizeof *gW1), *gW2 = xmalloc(nw * sizeof *gW2);
+    for (size_t k = 0; k < nh; k++) h[k] = (float)(unif() - 0.5);
+    for (size_t k = 0; k < nj; k++) Jc[k] = (float)(0.6 * (unif() - 0.5));
+    for (size_t k = 0; k < nw; k++) W[k] = (float)(0.6 * (unif() - 0.5));
+    axcon_pll_data_t *d = NULL, *dr = NULL;
+    axcon_error_t e;
+    axcon_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(axcon_pll_data_new(x, N, L, w, &d, &e), AXCON_OK);
+    CU_ASSERT(axcon_pll_nrows(d) > N / 2);
+    CU_ASSERT_EQUAL(ax_pll_uses_tree(d), 1); /* ~2 changes per edge of 37 columns */
+    uint8_t *xr = random_codes(N, L);
+    CU_ASSERT_EQUAL_FATAL(axcon_pll_data_new(xr, N, L, NULL, &dr, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(ax_pll_uses_tree(dr), 0); /* unrelated rows: every column differs */
+
+    double f1, f2, f3, scale;
+    CU_ASSERT_EQUAL_FATAL(axcon_pll_eval_sym(d, h, Jc, &f1, gh1, gJ1, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(ax_pll_set_tree(d, AX_PLL_TREE_OFF, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(ax_pll_uses_tree(d), 0);
+    CU_ASSERT_EQUAL_FATAL(axcon_pll_eval_sym(d, h, Jc, &f2, gh2, gJ2, &e), AXCON_OK);
+    CU_ASSERT(fabs(f1 - f2) <= 1e-6 * fabs(f2));
+    CU_ASSERT(maxabs_diff(gh1, gh2, nh, &scale) <= 1e-5 * scale);
+    CU_ASSERT(scale > 1.0);
+    CU_ASSERT(maxabs_diff(gJ1, gJ2, nj, &scale) <= 1e-5 * scale);
+    CU_ASSERT(scale > 1.0);
+    CU_ASSERT_EQUAL_FATAL(axcon_pll_eval_full(d, h, W, &f2, gh2, gW2, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(ax_pll_set_tree(d, AX_PLL_TREE_ON, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(ax_pll_uses_tree(d), 1);
+    CU_ASSERT_EQUAL_FATAL(axcon_pll_eval_full(d, h, W, &f1, gh1, gW1, &e), AXCON_OK);
+    CU_ASSERT(fabs(f1 - f2) <= 1e-6 * fabs(f2));
+    CU_ASSERT(maxabs_diff(gW1, gW2, nw, &scale) <= 1e-5 * scale);
+    CU_ASSERT(scale > 1.0);
+    CU_ASSERT_EQUAL(axcon_pll_eval_full(d, h, W, &f3, NULL, NULL, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(f3, f1);
+    /* the unrelated rows can be walked too (forced): still the same numbers */
+    CU_ASSERT_EQUAL(axcon_pll_eval_sym(dr, h, Jc, &f2, gh2, gJ2, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(ax_pll_set_tree(dr, AX_PLL_TREE_ON, &e), AXCON_OK);
+    CU_ASSERT_EQUAL(axcon_pll_eval_sym(dr, h, Jc, &f3, gh1, gJ1, &e), AXCON_OK);
+    CU_ASSERT(fabs(f3 - f2) <= 1e-6 * fabs(f2));
+    CU_ASSERT(maxabs_diff(gJ1, gJ2, nj, &scale) <= 1e-5 * scale);
+#ifdef _OPENMP
+    int nt = omp_get_max_threads();
+    CU_ASSERT_EQUAL(axcon_pll_eval_sym(d, h, Jc, &f1, gh1, gJ1, &e), AXCON_OK);
+    for (int th = 1; th <= 3; th++) {
+        omp_set_num_threads(th);
+        CU_ASSERT_EQUAL(axcon_pll_eval_sym(d, h, Jc, &f2, gh2, gJ2, &e), AXCON_OK);
+        CU_ASSERT_EQUAL(f2, f1);
+        CU_ASSERT_EQUAL(memcmp(gh1, gh2, nh * sizeof *gh1), 0);
+        CU_ASSERT_EQUAL(memcmp(gJ1, gJ2, nj * sizeof *gJ1), 0);
+    }
+    omp_set_num_threads(nt);
+#endif
+    axcon_pll_data_free(d);
+    axcon_pll_data_free(dr);
+    free(x); free(xr); free(w); free(h); free(Jc); free(W); free(gh1); free(gh2); free(gJ1); free(gJ2);
+    free(gW1); free(gW2);
 }
 
 static void test_data_errors(void)
@@ -532,6 +697,8 @@ static void register_suites(void)
                                     {"symmetric layout vs full, work vector, threads", test_sym_vs_full},
                                     {"duplicate collapsing", test_duplicates},
                                     {"data errors and frequencies", test_data_errors},
+                                    {"row tree: Hamming bound, spanning tree, change lists", test_tree_build},
+                                    {"row tree walk equals the row sums", test_tree_walk},
                                     {0}});
     axt_suite("lbfgs", (axt_case_t[]){{"quadratic", test_lbfgs_quadratic}, {"rosenbrock", test_lbfgs_rosenbrock}, {0}});
     axt_suite("plm", (axt_case_t[]){{"planted pair scores highest", test_plm_planted},

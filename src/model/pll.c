@@ -22,6 +22,7 @@
  * Every output element has one owner and a fixed summation order: results are bitwise
  * identical for every thread count and schedule. */
 #include "axcon/pll.h"
+#include "axcon/log.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "core/rows.h"
 #include "core/util.h"
 #include "model/pll_internal.h"
+#include "model/pll_tree.h"
 
 /* The vector helpers below are always inlined into per-ISA functions: their by-value vector
  * ABI is never used across a call boundary. */
@@ -49,11 +51,19 @@ struct axcon_pll_data {
     double *w;       /* n */
     uint32_t *off;   /* n x L: (j*Q + x_nj) * QP */
     double wsum;
+    /* the row tree (pll_tree.h) and whether the kernel walks it (use_tree) or sums every row */
+    ax_pll_tree_t *tree;
+    int use_tree;
     /* evaluation workspace, kept between calls (evaluations on one data object must not run
      * concurrently): per-thread scratch, per-position objective and field gradient */
     float *scratch;
     size_t scratch_n;
     double *fi, *ghd;
+    /* tree walk: per thread, the logits of every node (n x QP floats) and its subtree sums of
+     * the residuals (n x QP doubles) */
+    float *tz;
+    double *tu;
+    size_t tz_n;
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -90,15 +100,55 @@ static axcon_pll_data_t *data_alloc(size_t ncol, size_t nrows, axcon_error_t *er
     return d;
 }
 
-/* The weight sum and the gather offsets of the filled rows. */
-static void data_finish(axcon_pll_data_t *d)
+/* Whether walking the tree is cheaper than summing every row: a change costs two gathers and
+ * two scatters where a row's column costs one of each, and a node adds a fixed overhead (its
+ * logits stored, its subtree sum carried) of about TREE_NODE_COST columns. */
+#define TREE_NODE_COST 8.0
+static int tree_pays(const ax_pll_tree_t *t, size_t L)
+{
+    double walk = 2.0 * (double)t->nchg + (double)L + TREE_NODE_COST * (double)t->n;
+    return walk < 0.8 * (double)t->n * (double)L;
+}
+
+/* The weight sum and the gather offsets of the filled rows, then the row tree and the choice
+ * of kernel. ENOMEM only. */
+static int data_finish(axcon_pll_data_t *d, axcon_error_t *err)
 {
     const size_t L = d->L;
     d->wsum = 0.0;
     for (size_t n = 0; n < d->n; n++) d->wsum += d->w[n];
     for (size_t n = 0; n < d->n; n++)
         for (size_t j = 0; j < L; j++) d->off[n * L + j] = (uint32_t)((j * Q + d->codes[n * L + j]) * QP);
+    if (d->n < 2) return AXCON_OK;
+    double t0 = axcon_realtime();
+    int st = ax_pll_tree_build(d->codes, d->off, d->n, L, &d->tree, err);
+    if (st != AXCON_OK) return st;
+    d->use_tree = tree_pays(d->tree, L);
+    axcon_info("%zu distinct rows: spanning tree of mean edge %.3f L in %.2f s; %s", d->n,
+               (double)d->tree->nchg / ((double)(d->n - 1) * (double)L), axcon_realtime() - t0,
+               d->use_tree ? "the kernel walks the tree" : "the kernel sums every row");
+    if (!d->use_tree) {
+        ax_pll_tree_free(d->tree);
+        d->tree = NULL;
+    }
+    return AXCON_OK;
 }
+
+int ax_pll_set_tree(axcon_pll_data_t *d, int mode, axcon_error_t *err)
+{
+    if (mode == AX_PLL_TREE_OFF) {
+        d->use_tree = 0;
+        return AXCON_OK;
+    }
+    if (!d->tree && d->n >= 2) {
+        int st = ax_pll_tree_build(d->codes, d->off, d->n, d->L, &d->tree, err);
+        if (st != AXCON_OK) return st;
+    }
+    d->use_tree = d->tree && (mode == AX_PLL_TREE_ON || tree_pays(d->tree, d->L));
+    return AXCON_OK;
+}
+
+int ax_pll_uses_tree(const axcon_pll_data_t *d) { return d->use_tree; }
 
 static int check_shape(size_t nseq, size_t ncol, size_t *cells, axcon_error_t *err)
 {
@@ -148,7 +198,10 @@ int axcon_pll_data_new(const uint8_t *codes, size_t nseq, size_t ncol, const dou
     for (size_t u = 0; u < nkeep; u++) memcpy(d->codes + u * ncol, codes + first[u] * ncol, ncol);
     for (size_t n = 0; n < nseq; n++)
         if (gid[n] != SIZE_MAX) d->w[gid[n]] += w ? w[n] : 1.0;
-    data_finish(d);
+    if ((st = data_finish(d, err)) != AXCON_OK) {
+        axcon_pll_data_free(d);
+        goto done;
+    }
     *out = d;
 done:
     free(gid);
@@ -176,16 +229,22 @@ int axcon_pll_data_from_prep(const axcon_prep_t *p, const double *wrow, axcon_pl
             memcpy(d->codes + k * L, rows + u * L, L);
             d->w[k++] = wrow[u];
         }
-    data_finish(d);
+    int st2 = data_finish(d, err);
+    if (st2 != AXCON_OK) {
+        axcon_pll_data_free(d);
+        return st2;
+    }
     *out = d;
     return AXCON_OK;
 }
 
 double ax_pll_data_bytes(size_t L, size_t N, size_t ndistinct, int threads)
 {
-    double Lf = (double)L, nu = (double)ndistinct;
-    return nu * Lf * 5.0 + 8.0 * nu + 16.0 * (double)N + 16.0 * Lf * 21.0 +
-           (threads < 1 ? 1 : threads) * 2.0 * Lf * 21.0 * 24.0 * 4.0;
+    double Lf = (double)L, nu = (double)ndistinct, th = threads < 1 ? 1 : threads;
+    /* the tree, when it is walked: 2 offsets per change and fewer than 0.4 L changes per
+     * edge (tree_pays), 16 bytes per node, and per thread n x 24 floats and doubles */
+    double tree = 3.2 * nu * Lf + 16.0 * nu + th * 288.0 * nu;
+    return nu * Lf * 5.0 + 8.0 * nu + 16.0 * (double)N + 16.0 * Lf * 21.0 + th * 2.0 * Lf * 21.0 * 24.0 * 4.0 + tree;
 }
 
 void axcon_pll_data_free(axcon_pll_data_t *d)
@@ -197,6 +256,9 @@ void axcon_pll_data_free(axcon_pll_data_t *d)
     free(d->scratch);
     free(d->fi);
     free(d->ghd);
+    free(d->tz);
+    free(d->tu);
+    ax_pll_tree_free(d->tree);
     free(d);
 }
 
@@ -395,6 +457,82 @@ AI void full_row_body(const axcon_pll_data_t *d, size_t i, const float *E, const
     *fi = f;
 }
 
+/* As full_row_body, walking the row tree t (pll_tree.h) instead of summing every row. Node k's
+ * logits are its parent's plus the differences of its change list (summed first, then added,
+ * so a logit carries one rounding per tree level); its residual goes into U (double). Then,
+ * in reverse preorder, each node's U is complete when it is reached (its subtree follows it):
+ * the node scatters +U at its states and -U at its parent's states of its changed columns,
+ * and adds U to its parent's; the root scatters U at all its states. Z: n x QP floats, U: n x
+ * QP doubles of scratch. */
+AI void tree_row_body(const axcon_pll_data_t *d, size_t i, const float *E, const float *hp, float *T, int want_g,
+                      double *fi, double *ghi, float *Z, double *U)
+{
+    const ax_pll_tree_t *t = d->tree;
+    const size_t L = d->L, n = t->n;
+    const uint32_t *chg = t->chg;
+    double f = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        const size_t row = t->row[k];
+        v8f r0, r1, r2;
+        if (k == 0) {
+            gather_sum(E, d->off + row * L, L, &r0, &r1, &r2);
+        } else {
+            v8f a0 = vsplat(0), a1 = vsplat(0), a2 = vsplat(0);
+            for (size_t c = t->start[k], ce = t->start[k + 1]; c < ce; c++) {
+                const float *pn = E + chg[2 * c], *po = E + chg[2 * c + 1];
+                a0 += VLD(pn) - VLD(po);
+                a1 += VLD(pn + 8) - VLD(po + 8);
+                a2 += VLD(pn + 16) - VLD(po + 16);
+            }
+            const float *zp = Z + (size_t)t->parent[k] * QP;
+            r0 = VLD(zp) + a0;
+            r1 = VLD(zp + 8) + a1;
+            r2 = VLD(zp + 16) + a2;
+        }
+        float *zk = Z + k * QP;
+        VST(zk, r0);
+        VST(zk + 8, r1);
+        VST(zk + 16, r2);
+        f += softmax_resid(hp, d->codes[row * L + i], (float)d->w[row], &r0, &r1, &r2);
+        if (!want_g) continue;
+        acc_gh(ghi, &r0, &r1, &r2);
+        double *u = U + k * QP;
+        for (int a = 0; a < 8; a++) u[a] = (double)r0[a];
+        for (int a = 0; a < 8; a++) u[8 + a] = (double)r1[a];
+        for (int a = 0; a < 8; a++) u[16 + a] = (double)r2[a];
+    }
+    *fi = f;
+    if (!want_g) return;
+    for (size_t k = n; k-- > 0;) {
+        const double *u = U + k * QP;
+        v8f r0, r1, r2;
+        for (int a = 0; a < 8; a++) r0[a] = (float)u[a];
+        for (int a = 0; a < 8; a++) r1[a] = (float)u[8 + a];
+        for (int a = 0; a < 8; a++) r2[a] = (float)u[16 + a];
+        if (k == 0) {
+            const uint32_t *off = d->off + (size_t)t->row[0] * L;
+            for (size_t j = 0; j < L; j++) {
+                float *p = T + off[j];
+                VST(p, VLD(p) + r0);
+                VST(p + 8, VLD(p + 8) + r1);
+                VST(p + 16, VLD(p + 16) + r2);
+            }
+            break;
+        }
+        for (size_t c = t->start[k], ce = t->start[k + 1]; c < ce; c++) {
+            float *pn = T + chg[2 * c], *po = T + chg[2 * c + 1];
+            VST(pn, VLD(pn) + r0);
+            VST(pn + 8, VLD(pn + 8) + r1);
+            VST(pn + 16, VLD(pn + 16) + r2);
+            VST(po, VLD(po) - r0);
+            VST(po + 8, VLD(po + 8) - r1);
+            VST(po + 16, VLD(po + 16) - r2);
+        }
+        double *up = U + (size_t)t->parent[k] * QP;
+        for (int a = 0; a < QP; a++) up[a] += u[a];
+    }
+}
+
 /* 8x8 transpose of r[0..7] in place. */
 AI void tr8(v8f *r)
 {
@@ -452,6 +590,11 @@ AI void tr21(const float *src, size_t ss, float *dst, size_t ds, int dst_lanes)
     {                                                                                                       \
         full_row_body(d, i, E, hp, T, want_g, fi, ghi);                                                     \
     }                                                                                                       \
+    static ATTR void tree_row_##SUF(const axcon_pll_data_t *d, size_t i, const float *E, const float *hp,  \
+                                    float *T, int want_g, double *fi, double *ghi, float *Z, double *U)     \
+    {                                                                                                       \
+        tree_row_body(d, i, E, hp, T, want_g, fi, ghi, Z, U);                                               \
+    }                                                                                                       \
     static ATTR void tr21_##SUF(const float *src, size_t ss, float *dst, size_t ds, int lanes)              \
     {                                                                                                       \
         tr21(src, ss, dst, ds, lanes);                                                                      \
@@ -465,6 +608,8 @@ DEFINE_BODIES(avx2, __attribute__((target("avx2,fma"))))
 
 typedef void (*full_row_fn)(const axcon_pll_data_t *, size_t, const float *, const float *, float *, int, double *,
                             double *);
+typedef void (*tree_row_fn)(const axcon_pll_data_t *, size_t, const float *, const float *, float *, int, double *,
+                            double *, float *, double *);
 typedef void (*tr21_fn)(const float *, size_t, float *, size_t, int);
 static int use_avx2(void)
 {
@@ -574,15 +719,36 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
             return AXCON_ENOMEM;
         }
     }
+    if (d->use_tree) {
+        size_t zn;
+        if (ax_mul_ok((size_t)nth * QP, d->n, &zn) != 0)
+            return axcon_error_set(err, AXCON_ENOMEM, "pll tree scratch: size overflow");
+        if (zn > d->tz_n) {
+            axcon_pll_data_t *dm = (axcon_pll_data_t *)d; /* workspace only */
+            free(dm->tz);
+            free(dm->tu);
+            dm->tz_n = 0;
+            dm->tz = aligned_floats(zn, "pll tree logits", err);
+            dm->tu = dm->tz ? ax_alloc(zn, sizeof *dm->tu, 0, "pll tree sums", err) : NULL;
+            if (!dm->tu) {
+                free(dm->tz);
+                dm->tz = NULL;
+                return AXCON_ENOMEM;
+            }
+            dm->tz_n = zn;
+        }
+    }
     scratch = d->scratch;
     fi = d->fi;
     ghd = d->ghd;
     memset(ghd, 0, L * Q * sizeof *ghd);
     full_row_fn row = full_row_generic;
+    tree_row_fn trow = tree_row_generic;
     tr21_fn tr = tr21_generic;
 #ifdef HAVE_AVX2_PATH
     if (use_avx2()) {
         row = full_row_avx2;
+        trow = tree_row_avx2;
         tr = tr21_avx2;
     }
 #endif
@@ -598,7 +764,12 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
         else memset(E, 0, per * sizeof *E);
         if (hook) hook(hctx, i, thread_id(), E);
         if (want_g) memset(T, 0, per * sizeof *T);
-        row(d, i, E, hp, T, want_g, &fi[i], ghd + i * Q);
+        if (d->use_tree) {
+            const size_t tid = (size_t)thread_id();
+            trow(d, i, E, hp, T, want_g, &fi[i], ghd + i * Q, d->tz + tid * d->n * QP, d->tu + tid * d->n * QP);
+        } else {
+            row(d, i, E, hp, T, want_g, &fi[i], ghd + i * Q);
+        }
         if (ghook) ghook(gctx, i, thread_id(), T);
         if (!gout) continue;
         for (size_t j = 0; j < L; j++) {

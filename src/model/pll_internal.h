@@ -15,6 +15,14 @@
 int ax_pll_eval_sym_l2(const axcon_pll_data_t *d, const float *h, const float *Jc, double lambda_j, double *f,
                        double *jsq, float *gh, float *gJc, float *work, axcon_error_t *err);
 
+/* The kernel's two ways through the rows (pll_tree.h): every row summed from scratch, or the
+ * row tree walked, logits updated along its edges. A data object chooses by the tree's length
+ * when it is built (AUTO); OFF and ON force one way (tests, benchmarks). Both give the same
+ * objective and gradients up to float rounding. ENOMEM only. */
+enum { AX_PLL_TREE_OFF = 0, AX_PLL_TREE_ON = 1, AX_PLL_TREE_AUTO = 2 };
+int ax_pll_set_tree(axcon_pll_data_t *d, int mode, axcon_error_t *err);
+int ax_pll_uses_tree(const axcon_pll_data_t *d);
+
 /* Bytes of a data object of `ndistinct` rows and its evaluation scratch with `threads`
  * threads (codes, 32-bit gather offsets, weights, the grouping while it is built, per-thread
  * scratch of 2 L x 21 x 24 floats, per-position sums), for the models' estimates. */
