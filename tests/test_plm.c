@@ -280,7 +280,8 @@ static uint8_t *related_codes(size_t N, size_t L)
 }
 
 /* Hamming distance with a bound; the row tree is a minimum spanning tree (its length equals a
- * plain O(n^2) Prim's), in preorder, with change lists that hold the right offsets. */
+ * plain O(n^2) Prim's), in preorder, with change lists that hold the right offsets (the sink
+ * for a column's most frequent state). */
 static void test_tree_build(void)
 {
     const size_t N = 70, L = 45;
@@ -301,7 +302,7 @@ static void test_tree_build(void)
     ax_pll_tree_t *t = NULL;
     axcon_error_t e;
     axcon_error_clear(&e);
-    CU_ASSERT_EQUAL_FATAL(ax_pll_tree_build(x, off, N, L, &t, &e), AXCON_OK);
+    CU_ASSERT_EQUAL_FATAL(ax_pll_tree_build(x, off, N, L, (uint32_t)(L * Q * AX_PLL_QP), &t, &e), AXCON_OK);
     CU_ASSERT_EQUAL(t->n, N);
     CU_ASSERT_EQUAL(t->row[0], 0);
     int *seen = xmalloc(N * sizeof *seen), ok = 1;
@@ -314,9 +315,10 @@ static void test_tree_build(void)
         size_t c = t->start[k];
         for (size_t j = 0; j < L; j++)
             if (a[j] != b[j]) {
-                if (c >= t->start[k + 1] || t->chg[2 * c] != off[t->row[k] * L + j] ||
-                    t->chg[2 * c + 1] != off[t->row[t->parent[k]] * L + j])
-                    ok = 0;
+                const uint32_t sink = (uint32_t)(L * Q * AX_PLL_QP);
+                uint32_t on = a[j] == t->cons[j] ? sink : off[t->row[k] * L + j];
+                uint32_t oo = b[j] == t->cons[j] ? sink : off[t->row[t->parent[k]] * L + j];
+                if (c >= t->start[k + 1] || t->chg[2 * c] != on || t->chg[2 * c + 1] != oo) ok = 0;
                 c++;
             }
         if (c != t->start[k + 1]) ok = 0;
@@ -324,6 +326,13 @@ static void test_tree_build(void)
     }
     CU_ASSERT(ok);
     CU_ASSERT_EQUAL(len, t->nchg);
+    for (size_t j = 0; j < L; j++) { /* cons: the most frequent state, the smaller on a tie */
+        size_t cnt[Q] = {0}, best = 0;
+        for (size_t n = 0; n < N; n++) cnt[x[n * L + j]]++;
+        for (size_t b = 1; b < Q; b++)
+            if (cnt[b] > cnt[best]) best = b;
+        CU_ASSERT_EQUAL(t->cons[j], best);
+    }
     /* preorder: node k's subtree is contiguous after it, so every ancestor chain is increasing
      * and a node's parent is the nearest earlier node that is an ancestor; check the length
      * against plain Prim's */

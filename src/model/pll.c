@@ -121,7 +121,7 @@ static int data_finish(axcon_pll_data_t *d, axcon_error_t *err)
         for (size_t j = 0; j < L; j++) d->off[n * L + j] = (uint32_t)((j * Q + d->codes[n * L + j]) * QP);
     if (d->n < 2) return AXCON_OK;
     double t0 = axcon_realtime();
-    int st = ax_pll_tree_build(d->codes, d->off, d->n, L, &d->tree, err);
+    int st = ax_pll_tree_build(d->codes, d->off, d->n, L, (uint32_t)(L * BLK), &d->tree, err);
     if (st != AXCON_OK) return st;
     d->use_tree = tree_pays(d->tree, L);
     axcon_info("%zu distinct rows: spanning tree of mean edge %.3f L in %.2f s; %s", d->n,
@@ -141,7 +141,7 @@ int ax_pll_set_tree(axcon_pll_data_t *d, int mode, axcon_error_t *err)
         return AXCON_OK;
     }
     if (!d->tree && d->n >= 2) {
-        int st = ax_pll_tree_build(d->codes, d->off, d->n, d->L, &d->tree, err);
+        int st = ax_pll_tree_build(d->codes, d->off, d->n, d->L, (uint32_t)(d->L * BLK), &d->tree, err);
         if (st != AXCON_OK) return st;
     }
     d->use_tree = d->tree && (mode == AX_PLL_TREE_ON || tree_pays(d->tree, d->L));
@@ -154,7 +154,7 @@ static int check_shape(size_t nseq, size_t ncol, size_t *cells, axcon_error_t *e
 {
     if (ncol < 2) return axcon_error_set(err, AXCON_EINPUT, "pseudo-likelihood needs at least 2 columns (got %zu)", ncol);
     if (nseq == 0) return axcon_error_set(err, AXCON_EINPUT, "pseudo-likelihood needs at least one sequence");
-    if (ax_mul_ok(nseq, ncol, cells) != 0 || ncol > (size_t)UINT32_MAX / BLK)
+    if (ax_mul_ok(nseq, ncol, cells) != 0 || ncol + 1 > (size_t)UINT32_MAX / BLK)
         return axcon_error_set(err, AXCON_ERESOURCE, "alignment too large (%zu x %zu)", nseq, ncol);
     return AXCON_OK;
 }
@@ -457,25 +457,50 @@ AI void full_row_body(const axcon_pll_data_t *d, size_t i, const float *E, const
     *fi = f;
 }
 
-/* As full_row_body, walking the row tree t (pll_tree.h) instead of summing every row. Node k's
- * logits are its parent's plus the differences of its change list (summed first, then added,
- * so a logit carries one rounding per tree level); its residual goes into U (double). Then,
- * in reverse preorder, each node's U is complete when it is reached (its subtree follows it):
- * the node scatters +U at its states and -U at its parent's states of its changed columns,
- * and adds U to its parent's; the root scatters U at all its states. Z: n x QP floats, U: n x
- * QP doubles of scratch. */
-AI void tree_row_body(const axcon_pll_data_t *d, size_t i, const float *E, const float *hp, float *T, int want_g,
+/* As full_row_body, walking the row tree t (pll_tree.h) instead of summing every row. E is
+ * first turned into differences to each column's most frequent state c_j (D[j][b] = E[j][b] -
+ * E[j][c_j], zero at c_j, whose offset the change lists send to the zero sink block after the
+ * L blocks), so a change to or from c_j reads one block instead of two; a row of the c_j has
+ * the logits zc = sum_j E[j][c_j]. Node k's logits are its parent's plus the differences of
+ * its change list (summed first, then added, so a logit carries one rounding per tree level);
+ * its residual goes into U (double). Then, in reverse preorder, each node's U is complete when
+ * it is reached (its subtree follows it): the node scatters +U at its states and -U at its
+ * parent's states of its changed columns (those at c_j into T's sink block), and adds U to its
+ * parent's; the root scatters U at all its states. Last, T[j][c_j] = U_root - sum of the
+ * column's other states (every row holds one state per column). E and T: (L + 1) blocks; Z:
+ * n x QP floats, U: n x QP doubles of scratch. */
+AI void tree_row_body(const axcon_pll_data_t *d, size_t i, float *E, const float *hp, float *T, int want_g,
                       double *fi, double *ghi, float *Z, double *U)
 {
     const ax_pll_tree_t *t = d->tree;
     const size_t L = d->L, n = t->n;
     const uint32_t *chg = t->chg;
+    const uint8_t *cons = t->cons;
     double f = 0.0;
+    v8f zc0 = vsplat(0), zc1 = vsplat(0), zc2 = vsplat(0);
+    for (size_t j = 0; j < L; j++) {
+        float *e = E + j * BLK;
+        const float *ec = e + (size_t)cons[j] * QP;
+        const v8f x0 = VLD(ec), x1 = VLD(ec + 8), x2 = VLD(ec + 16);
+        zc0 += x0;
+        zc1 += x1;
+        zc2 += x2;
+        for (int b = 0; b < Q; b++) {
+            float *eb = e + b * QP;
+            VST(eb, VLD(eb) - x0);
+            VST(eb + 8, VLD(eb + 8) - x1);
+            VST(eb + 16, VLD(eb + 16) - x2);
+        }
+    }
+    memset(E + L * BLK, 0, QP * sizeof *E);
     for (size_t k = 0; k < n; k++) {
         const size_t row = t->row[k];
         v8f r0, r1, r2;
         if (k == 0) {
             gather_sum(E, d->off + row * L, L, &r0, &r1, &r2);
+            r0 += zc0;
+            r1 += zc1;
+            r2 += zc2;
         } else {
             v8f a0 = vsplat(0), a1 = vsplat(0), a2 = vsplat(0);
             for (size_t c = t->start[k], ce = t->start[k + 1]; c < ce; c++) {
@@ -516,6 +541,20 @@ AI void tree_row_body(const axcon_pll_data_t *d, size_t i, const float *E, const
                 VST(p, VLD(p) + r0);
                 VST(p + 8, VLD(p + 8) + r1);
                 VST(p + 16, VLD(p + 16) + r2);
+            }
+            for (size_t j = 0; j < L; j++) { /* the most frequent states: the column's rest */
+                float *tj = T + j * BLK, *tc = tj + (size_t)cons[j] * QP;
+                v8f s0 = r0, s1 = r1, s2 = r2;
+                for (int b = 0; b < Q; b++) {
+                    const float *tb = tj + b * QP;
+                    if (tb == tc) continue;
+                    s0 -= VLD(tb);
+                    s1 -= VLD(tb + 8);
+                    s2 -= VLD(tb + 16);
+                }
+                VST(tc, s0);
+                VST(tc + 8, s1);
+                VST(tc + 16, s2);
             }
             break;
         }
@@ -590,7 +629,7 @@ AI void tr21(const float *src, size_t ss, float *dst, size_t ds, int dst_lanes)
     {                                                                                                       \
         full_row_body(d, i, E, hp, T, want_g, fi, ghi);                                                     \
     }                                                                                                       \
-    static ATTR void tree_row_##SUF(const axcon_pll_data_t *d, size_t i, const float *E, const float *hp,  \
+    static ATTR void tree_row_##SUF(const axcon_pll_data_t *d, size_t i, float *E, const float *hp,        \
                                     float *T, int want_g, double *fi, double *ghi, float *Z, double *U)     \
     {                                                                                                       \
         tree_row_body(d, i, E, hp, T, want_g, fi, ghi, Z, U);                                               \
@@ -608,7 +647,7 @@ DEFINE_BODIES(avx2, __attribute__((target("avx2,fma"))))
 
 typedef void (*full_row_fn)(const axcon_pll_data_t *, size_t, const float *, const float *, float *, int, double *,
                             double *);
-typedef void (*tree_row_fn)(const axcon_pll_data_t *, size_t, const float *, const float *, float *, int, double *,
+typedef void (*tree_row_fn)(const axcon_pll_data_t *, size_t, float *, const float *, float *, int, double *,
                             double *, float *, double *);
 typedef void (*tr21_fn)(const float *, size_t, float *, size_t, int);
 static int use_avx2(void)
@@ -692,7 +731,7 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
     const size_t L = d->L;
     const int nth = ax_max_threads();
     const int want_g = gh != NULL || gout != NULL || ghook != NULL;
-    const size_t per = L * BLK, nper = 2;
+    const size_t per = (L + 1) * BLK, nper = 2; /* L blocks and the tree walk's sink */
     size_t need;
     float *scratch;
     double *fi, *ghd;

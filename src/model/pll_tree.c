@@ -38,6 +38,7 @@ void ax_pll_tree_free(ax_pll_tree_t *t)
     free(t->parent);
     free(t->start);
     free(t->chg);
+    free(t->cons);
     free(t);
 }
 
@@ -86,8 +87,8 @@ static int prim(const uint8_t *codes, size_t n, size_t L, uint32_t *par, axcon_e
     return AXCON_OK;
 }
 
-int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_t L, ax_pll_tree_t **out,
-                      axcon_error_t *err)
+int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_t L, uint32_t sink,
+                      ax_pll_tree_t **out, axcon_error_t *err)
 {
     uint32_t *par = NULL, *kids = NULL, *stack = NULL, *node_of = NULL;
     size_t *kstart = NULL;
@@ -135,9 +136,17 @@ int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_
         t->start[m + 1] = t->start[m] + ax_pll_hamming(a, b, L, UINT32_MAX);
     }
     t->nchg = t->start[n];
-    if (!(t->chg = ax_alloc(2 * t->nchg + 2, sizeof *t->chg, 0, "row tree changes", err))) {
+    if (!(t->chg = ax_alloc(2 * t->nchg + 2, sizeof *t->chg, 0, "row tree changes", err)) ||
+        !(t->cons = ax_alloc(L, 1, 0, "row tree consensus", err))) {
         st = AXCON_ENOMEM;
         goto ERROR;
+    }
+    for (size_t j = 0; j < L; j++) {
+        size_t cnt[32] = {0}, best = 0;
+        for (size_t v = 0; v < n; v++) cnt[codes[v * L + j] & 31]++;
+        for (size_t b = 1; b < 32; b++)
+            if (cnt[b] > cnt[best]) best = b;
+        t->cons[j] = (uint8_t)best;
     }
 #pragma omp parallel for schedule(static)
     for (size_t m = 1; m < n; m++) {
@@ -146,8 +155,8 @@ int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_
         uint32_t *c = t->chg + 2 * t->start[m];
         for (size_t j = 0; j < L; j++)
             if (a[j] != b[j]) {
-                *c++ = off[ra * L + j];
-                *c++ = off[rb * L + j];
+                *c++ = a[j] == t->cons[j] ? sink : off[ra * L + j];
+                *c++ = b[j] == t->cons[j] ? sink : off[rb * L + j];
             }
     }
     st = AXCON_OK;

@@ -6,7 +6,8 @@
  * thread count), its nodes renumbered in depth-first preorder (a parent always comes before
  * its children, and a node's subtree is the contiguous range after it), and each node's
  * change list against its parent: the columns where the two rows differ, as pairs of the
- * kernel's gather offsets (offset of the node's state, offset of the parent's state).
+ * kernel's gather offsets (offset of the node's state, offset of the parent's state), with
+ * each column's most frequent state sent to a sink offset.
  *
  * Why: the logits of conditional i for row n are sum_j E[j][x_nj]. Along an edge they change
  * only in the differing columns, so z_child = z_parent + sum over the changes of
@@ -29,12 +30,15 @@ typedef struct {
     size_t *start;    /* n + 1 entries: node k's changes are pairs start[k] .. start[k+1]-1 */
     uint32_t *chg;    /* 2 per change: (gather offset of the node's state, of the parent's) */
     size_t nchg;      /* changes over all edges = the tree's total Hamming length */
+    uint8_t *cons;    /* L: the most frequent state of each column (ties: the smaller) */
 } ax_pll_tree_t;
 
 /* The tree of the n rows of L codes (row-major) whose gather offsets are off (n x L, the
- * kernel's (j*21 + x)*24). ENOMEM only. */
-int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_t L, ax_pll_tree_t **out,
-                      axcon_error_t *err);
+ * kernel's (j*21 + x)*24). In the change lists, the offset of a column's most frequent state
+ * is replaced by `sink` (the kernel keeps its differences to that state, which are zero
+ * there, so it reads a zero block and writes to a discarded one instead). ENOMEM only. */
+int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_t L, uint32_t sink,
+                      ax_pll_tree_t **out, axcon_error_t *err);
 void ax_pll_tree_free(ax_pll_tree_t *t);
 
 /* Hamming distance of two rows of L codes, or some value >= bound as soon as it is known to
