@@ -10,7 +10,10 @@
  * floats (3 vectors of 8) at precomputed offsets (j*21 + x_nj)*24. A vectorised expf gives the
  * softmax; the objective and the field gradient are accumulated in double per position in
  * sequence order, and the residual r = w_n (p - e_x) is scattered into a private gradient
- * block T[j][b][.], summed over sequences in order. T is then written out:
+ * block T[j][b][.], summed over sequences in order. When the rows are related enough (the
+ * data object decides once, from the length of its row tree, pll_tree.h), the same E and T are
+ * reached by walking the tree instead: logits updated along its edges from the columns that
+ * change, the residuals scattered through subtree sums (tree_row_body). T is then written out:
  *  - full layout: row block i of gW;
  *  - symmetric layout: the part j > i (transposed) into the blocks (i, j) of gJc, the part
  *    j < i into the blocks (j, i) of a work vector of the same layout; then gJc += work.
@@ -112,7 +115,7 @@ static int tree_pays(const ax_pll_tree_t *t, size_t L)
 
 /* The weight sum and the gather offsets of the filled rows, then the row tree and the choice
  * of kernel. ENOMEM only. */
-static int data_finish(axcon_pll_data_t *d, axcon_error_t *err)
+static int pll_index_rows(axcon_pll_data_t *d, axcon_error_t *err)
 {
     const size_t L = d->L;
     d->wsum = 0.0;
@@ -198,7 +201,7 @@ int axcon_pll_data_new(const uint8_t *codes, size_t nseq, size_t ncol, const dou
     for (size_t u = 0; u < nkeep; u++) memcpy(d->codes + u * ncol, codes + first[u] * ncol, ncol);
     for (size_t n = 0; n < nseq; n++)
         if (gid[n] != SIZE_MAX) d->w[gid[n]] += w ? w[n] : 1.0;
-    if ((st = data_finish(d, err)) != AXCON_OK) {
+    if ((st = pll_index_rows(d, err)) != AXCON_OK) {
         axcon_pll_data_free(d);
         goto done;
     }
@@ -229,7 +232,7 @@ int axcon_pll_data_from_prep(const axcon_prep_t *p, const double *wrow, axcon_pl
             memcpy(d->codes + k * L, rows + u * L, L);
             d->w[k++] = wrow[u];
         }
-    int st2 = data_finish(d, err);
+    int st2 = pll_index_rows(d, err);
     if (st2 != AXCON_OK) {
         axcon_pll_data_free(d);
         return st2;
