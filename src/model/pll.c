@@ -113,6 +113,12 @@ static int tree_pays(const ax_pll_tree_t *t, size_t L)
     return walk < 0.8 * (double)t->n * (double)L;
 }
 
+/* The row tree of d's rows, its sink one block past the L blocks of the kernel's scratch. */
+static int build_tree(axcon_pll_data_t *d, axcon_error_t *err)
+{
+    return ax_pll_tree_build(d->codes, d->off, d->n, d->L, (uint32_t)(d->L * BLK), &d->tree, err);
+}
+
 /* The weight sum and the gather offsets of the filled rows, then the row tree and the choice
  * of kernel. ENOMEM only. */
 static int pll_index_rows(axcon_pll_data_t *d, axcon_error_t *err)
@@ -124,7 +130,7 @@ static int pll_index_rows(axcon_pll_data_t *d, axcon_error_t *err)
         for (size_t j = 0; j < L; j++) d->off[n * L + j] = (uint32_t)((j * Q + d->codes[n * L + j]) * QP);
     if (d->n < 2) return AXCON_OK;
     double t0 = axcon_realtime();
-    int st = ax_pll_tree_build(d->codes, d->off, d->n, L, (uint32_t)(L * BLK), &d->tree, err);
+    int st = build_tree(d, err);
     if (st != AXCON_OK) return st;
     d->use_tree = tree_pays(d->tree, L);
     axcon_info("%zu distinct rows: spanning tree of mean edge %.3f L in %.2f s; %s", d->n,
@@ -144,7 +150,7 @@ int ax_pll_set_tree(axcon_pll_data_t *d, int mode, axcon_error_t *err)
         return AXCON_OK;
     }
     if (!d->tree && d->n >= 2) {
-        int st = ax_pll_tree_build(d->codes, d->off, d->n, d->L, (uint32_t)(d->L * BLK), &d->tree, err);
+        int st = build_tree(d, err);
         if (st != AXCON_OK) return st;
     }
     d->use_tree = d->tree && (mode == AX_PLL_TREE_ON || tree_pays(d->tree, d->L));
@@ -460,6 +466,14 @@ AI void full_row_body(const axcon_pll_data_t *d, size_t i, const float *E, const
     *fi = f;
 }
 
+/* A node's subtree sum (24 doubles) as three float vectors. */
+AI void u_to_v8f(const double *u, v8f *r0, v8f *r1, v8f *r2)
+{
+    for (int a = 0; a < 8; a++) (*r0)[a] = (float)u[a];
+    for (int a = 0; a < 8; a++) (*r1)[a] = (float)u[8 + a];
+    for (int a = 0; a < 8; a++) (*r2)[a] = (float)u[16 + a];
+}
+
 /* As full_row_body, walking the row tree t (pll_tree.h) instead of summing every row. E is
  * first turned into differences to each column's most frequent state c_j (D[j][b] = E[j][b] -
  * E[j][c_j], zero at c_j, whose offset the change lists send to the zero sink block after the
@@ -531,36 +545,10 @@ AI void tree_row_body(const axcon_pll_data_t *d, size_t i, float *E, const float
     }
     *fi = f;
     if (!want_g) return;
-    for (size_t k = n; k-- > 0;) {
+    for (size_t k = n - 1; k > 0; k--) {
         const double *u = U + k * QP;
         v8f r0, r1, r2;
-        for (int a = 0; a < 8; a++) r0[a] = (float)u[a];
-        for (int a = 0; a < 8; a++) r1[a] = (float)u[8 + a];
-        for (int a = 0; a < 8; a++) r2[a] = (float)u[16 + a];
-        if (k == 0) {
-            const uint32_t *off = d->off + (size_t)t->row[0] * L;
-            for (size_t j = 0; j < L; j++) {
-                float *p = T + off[j];
-                VST(p, VLD(p) + r0);
-                VST(p + 8, VLD(p + 8) + r1);
-                VST(p + 16, VLD(p + 16) + r2);
-            }
-            for (size_t j = 0; j < L; j++) { /* the most frequent states: the column's rest */
-                float *tj = T + j * BLK, *tc = tj + (size_t)cons[j] * QP;
-                v8f s0 = r0, s1 = r1, s2 = r2;
-                for (int b = 0; b < Q; b++) {
-                    const float *tb = tj + b * QP;
-                    if (tb == tc) continue;
-                    s0 -= VLD(tb);
-                    s1 -= VLD(tb + 8);
-                    s2 -= VLD(tb + 16);
-                }
-                VST(tc, s0);
-                VST(tc + 8, s1);
-                VST(tc + 16, s2);
-            }
-            break;
-        }
+        u_to_v8f(u, &r0, &r1, &r2);
         for (size_t c = t->start[k], ce = t->start[k + 1]; c < ce; c++) {
             float *pn = T + chg[2 * c], *po = T + chg[2 * c + 1];
             VST(pn, VLD(pn) + r0);
@@ -572,6 +560,30 @@ AI void tree_row_body(const axcon_pll_data_t *d, size_t i, float *E, const float
         }
         double *up = U + (size_t)t->parent[k] * QP;
         for (int a = 0; a < QP; a++) up[a] += u[a];
+    }
+    /* the root: U at all its states, then the most frequent states from the column's rest */
+    v8f r0, r1, r2;
+    u_to_v8f(U, &r0, &r1, &r2);
+    const uint32_t *off = d->off + (size_t)t->row[0] * L;
+    for (size_t j = 0; j < L; j++) {
+        float *p = T + off[j];
+        VST(p, VLD(p) + r0);
+        VST(p + 8, VLD(p + 8) + r1);
+        VST(p + 16, VLD(p + 16) + r2);
+    }
+    for (size_t j = 0; j < L; j++) {
+        float *tj = T + j * BLK, *tc = tj + (size_t)cons[j] * QP;
+        v8f s0 = r0, s1 = r1, s2 = r2;
+        for (int b = 0; b < Q; b++) {
+            const float *tb = tj + b * QP;
+            if (tb == tc) continue;
+            s0 -= VLD(tb);
+            s1 -= VLD(tb + 8);
+            s2 -= VLD(tb + 16);
+        }
+        VST(tc, s0);
+        VST(tc + 8, s1);
+        VST(tc + 16, s2);
     }
 }
 
