@@ -172,8 +172,9 @@ static double max_rel_diff(const double *a, const double *b, size_t n)
     return mx > 0 ? md / mx : (md > 0 ? 1.0 : 0.0);
 }
 
-/* Both solvers compute the same J; with 1 and 2 threads. Small random alignments with
- * duplicate rows and gaps. */
+/* Both solvers compute the same J (to float rounding: the low-rank solver's coupling products
+ * run in single precision); with 1 and 2 threads. Small random alignments with duplicate rows
+ * and gaps. */
 static void test_solvers_and_threads(void)
 {
     const size_t N = 90, L = 17;
@@ -187,9 +188,9 @@ static void test_solvers_and_threads(void)
     axcon_error_clear(&err);
     CU_ASSERT_EQUAL_FATAL(axcon_mf_scores_codes(x, N, L, w, 0.3, AXCON_MF_DENSE, Sd, &err), AXCON_OK);
     CU_ASSERT_EQUAL_FATAL(axcon_mf_scores_codes(x, N, L, w, 0.3, AXCON_MF_LOWRANK, Sl, &err), AXCON_OK);
-    CU_ASSERT(max_rel_diff(Sd, Sl, L * L) < 1e-9);
+    CU_ASSERT(max_rel_diff(Sd, Sl, L * L) < 2e-6);
     CU_ASSERT_EQUAL_FATAL(axcon_mf_scores_codes(x, N, L, w, 0.3, AXCON_MF_AUTO, S2, &err), AXCON_OK);
-    CU_ASSERT(max_rel_diff(Sd, S2, L * L) < 1e-9);
+    CU_ASSERT(max_rel_diff(Sd, S2, L * L) < 2e-6);
 #ifdef _OPENMP
     int old = omp_get_max_threads();
     for (int solver = AXCON_MF_DENSE; solver <= AXCON_MF_LOWRANK; solver++) {

@@ -27,6 +27,9 @@ void dtrmm_(const char *side, const char *uplo, const char *transa, const char *
 void dgemm_(const char *ta, const char *tb, const int *m, const int *n, const int *k, const double *alpha,
             const double *a, const int *lda, const double *b, const int *ldb, const double *beta, double *c,
             const int *ldc, size_t l1, size_t l2);
+void sgemm_(const char *ta, const char *tb, const int *m, const int *n, const int *k, const float *alpha,
+            const float *a, const int *lda, const float *b, const int *ldb, const float *beta, float *c,
+            const int *ldc, size_t l1, size_t l2);
 void openblas_set_num_threads(int n);
 int openblas_get_num_threads(void);
 
@@ -196,6 +199,20 @@ void ax_tiled_gemm_nt(size_t m, size_t n, size_t k, const double *A, size_t lda,
     for (long t = 0; t < nt; t++) {
         int nb = (int)tsize(n, (size_t)t);
         dgemm_("N", "T", &mi, &nb, &ki, &ONE, A, &la, B + (size_t)t * T, &lb, &ZERO, C + (size_t)t * T * ldc, &lc, 1,
+               1);
+    }
+}
+
+void ax_tiled_sgemm_nt(size_t m, size_t n, size_t k, const float *A, size_t lda, const float *B, size_t ldb, float *C,
+                       size_t ldc)
+{
+    static const float one = 1.0f, zero = 0.0f;
+    long nt = (long)((n + T - 1) / T);
+    int mi = (int)m, ki = (int)k, la = (int)lda, lb = (int)ldb, lc = (int)ldc;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long t = 0; t < nt; t++) {
+        int nb = (int)tsize(n, (size_t)t);
+        sgemm_("N", "T", &mi, &nb, &ki, &one, A, &la, B + (size_t)t * T, &lb, &zero, C + (size_t)t * T * ldc, &lc, 1,
                1);
     }
 }

@@ -2,7 +2,8 @@
  * BLAS/LAPACK kernels (OpenBLAS).
  *
  * Owns: the Cholesky factorisation and SPD inverse used by mean-field DCA, and the
- * symmetric rank-k / general products and triangular solves of its low-rank solver. All
+ * symmetric rank-k / general products (the last also in single precision) and triangular
+ * solves of its low-rank solver. All
  * matrices are COLUMN-MAJOR (BLAS convention) with an explicit leading dimension. Work is
  * cut into fixed AX_TILE-sized tiles whatever the thread count; each output tile is
  * computed by exactly one thread with a fixed sequence of BLAS calls, so results are
@@ -40,5 +41,9 @@ void ax_tiled_trsm_rlt(size_t m, size_t n, double alpha, const double *L, size_t
 /* C (m x n, ldc) := A (m x k, lda) * B(n x k, ldb)^T. */
 void ax_tiled_gemm_nt(size_t m, size_t n, size_t k, const double *A, size_t lda, const double *B, size_t ldb,
                       double *C, size_t ldc);
+
+/* The same in single precision (float accumulation inside each BLAS call). */
+void ax_tiled_sgemm_nt(size_t m, size_t n, size_t k, const float *A, size_t lda, const float *B, size_t ldb, float *C,
+                       size_t ldc);
 
 #endif
