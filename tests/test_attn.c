@@ -176,6 +176,25 @@ static void test_gradient(void)
     CU_ASSERT(f1 == f2);
     CU_ASSERT(memcmp(g, g2, m->nx * sizeof(double)) == 0);
     CU_ASSERT(memcmp(gr1, m->gR, m->nr * sizeof(float)) == 0);
+    /* J in a lent slot (training's idle history vector, any prior content): the same floats,
+     * and the model's own J untouched */
+    const size_t nsym = axcon_pll_nsym(m->L);
+    float *slot = malloc(nsym * sizeof(float)), *own = malloc(nsym * sizeof(float));
+    CU_ASSERT_FATAL(slot && own);
+    for (size_t t = 0; t < nsym; t++) slot[t] = 1e6f * (float)(t % 7);
+    memset(m->Jc, 0, nsym * sizeof(float));
+    memcpy(own, m->Jc, nsym * sizeof(float));
+    m->mat_j = 1;
+    m->ext_work = slot;
+    CU_ASSERT_EQUAL_FATAL(ax_attn_eval(m, fx.x, &f2, g2, &e), AXCON_OK);
+    m->ext_work = NULL;
+    m->mat_j = 0;
+    CU_ASSERT(f1 == f2);
+    CU_ASSERT(memcmp(g, g2, m->nx * sizeof(double)) == 0);
+    CU_ASSERT(memcmp(gr1, m->gR, m->nr * sizeof(float)) == 0);
+    CU_ASSERT(memcmp(own, m->Jc, nsym * sizeof(float)) == 0);
+    free(slot);
+    free(own);
 #ifdef _OPENMP
     /* the streamed path for 1 and 3 threads: the same floats */
     int nthr = omp_get_max_threads();
@@ -749,7 +768,7 @@ static void test_sparse_residual(void)
         }
     CU_ASSERT(rmax > 1e-2);
     CU_ASSERT(rdiff <= 1e-5 * rmax);
-    CU_ASSERT(ms.Jc == NULL && ms.gJc == NULL && ms.own_work == NULL); /* nothing of P q^2 floats */
+    CU_ASSERT(ms.Jc == NULL && ms.gJc == NULL); /* nothing of P q^2 floats */
     /* the objective alone agrees too */
     double f3 = 0;
     CU_ASSERT_EQUAL_FATAL(ax_attn_eval(&ms, xs, &f3, NULL, &e), AXCON_OK);

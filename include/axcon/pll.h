@@ -103,14 +103,11 @@ AXCON_API size_t axcon_pll_sym_offset(size_t i, size_t j, size_t L);
 AXCON_API int axcon_pll_eval_full(const axcon_pll_data_t *d, const float *h, const float *W, double *f, float *gh,
                                   float *gW, axcon_error_t *err);
 
-/* The same on the symmetric (tied, upper-triangle) layout: gJc (L(L-1)/2*q*q) receives
- * df/dJ_ij(a,b) summed over both conditionals that use it. Needs a work vector of the same
- * size when gJc is wanted: axcon_pll_eval_sym allocates it per call, axcon_pll_eval_sym_work
- * uses the caller's (any content; overwritten). */
+/* The same on the symmetric (tied, upper-triangle) layout: gJc (L(L-1)/2*q*q, any content;
+ * overwritten) receives df/dJ_ij(a,b) summed over both conditionals that use it. No memory
+ * beyond the data object's workspace (one byte per pair of it). */
 AXCON_API int axcon_pll_eval_sym(const axcon_pll_data_t *d, const float *h, const float *Jc, double *f, float *gh,
                                  float *gJc, axcon_error_t *err);
-AXCON_API int axcon_pll_eval_sym_work(const axcon_pll_data_t *d, const float *h, const float *Jc, double *f,
-                                      float *gh, float *gJc, float *work, axcon_error_t *err);
 
 #ifdef __cplusplus
 }

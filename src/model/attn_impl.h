@@ -12,15 +12,16 @@
  * Couplings: J = Ws + R, R an optional free Potts residual in the kernel's symmetric layout
  * (float, m->R, outside x) penalised by lam_r |R|^2 (lam_w then penalises Ws alone).
  *
- * Memory: unless one more vector fits the budget (mat_j), Ws and J are never materialised
- * during training. The kernel expands R into each
- * row and a row hook adds that row's Ws blocks (recomputed from the attention coefficients
- * and the values, in chunks); the coupling gradient is written straight into the optimiser's
- * gradient of R and turned into the R gradient in place, in one pass that also recomputes
- * Ws in small pair blocks for the penalty and the back-propagation. The only vectors of
- * P*q*q floats are the optimiser's: m->xr ([x as float | R], which training uses as the
- * optimiser's point), its gradient, direction and history pairs (the kernel's work vector is
- * an idle history slot). Everything else is O(H L^2).
+ * Memory: Ws is materialised during training (mat_j) in the optimiser's idle history slot,
+ * which the kernel no longer needs as a work vector; the kernel adds R to it as it expands
+ * each row (ax_pll_eval_sym_sum), so J = Ws + R is never stored. Outside training, with no
+ * slot lent, the kernel expands R into each row and a row hook adds that row's Ws blocks
+ * (recomputed from the attention coefficients and the values, in chunks). Either way the
+ * coupling gradient is written straight into the optimiser's gradient of R and turned into
+ * the R gradient in place, in one pass that also reads (or, with the hook, recomputes) Ws in
+ * small pair blocks for the penalty and the back-propagation. The only vectors of P*q*q floats are the optimiser's:
+ * m->xr ([x as float | R], which training uses as the optimiser's point), its gradient,
+ * direction and history pairs. Everything else is O(H L^2).
  *
  * Sparse residual (m->stream = 1, axcon/attn.h): R holds blocks for nres pairs only (slot
  * rslot[p], pairs rpair[s] increasing), in x's optimiser vector as before. Evaluations use
@@ -67,8 +68,7 @@ typedef struct ax_attn_model {
     int iters;                   /* iterations of the last training */
     int hist;                    /* L-BFGS history pairs of the last training */
     int stop_status;             /* why the last training stopped (ax_lbfgs_status_t) */
-    float *ext_work;             /* nsym floats of scratch lent by the optimiser (or NULL) */
-    float *own_work;             /* our own kernel scratch, allocated on first need */
+    float *ext_work;             /* nsym floats lent by the optimiser (its idle slot, or NULL): J */
     float *hk;                   /* row-hook scratch, hk_per floats per thread */
     size_t hk_per;
     int hk_nthr;
@@ -95,8 +95,9 @@ typedef struct ax_attn_model {
     float *gsc;   /* nblk*64*448 gradient scratch */
     size_t nblk;
     float *hf, *gh;  /* L*q */
-    float *Jc;       /* Ws + R, symmetric layout, by ax_attn_couplings (allocated on need) */
-    int mat_j;       /* 1: evaluations materialise Jc (when memory allows), 0: the row hook */
+    float *Jc;       /* Ws + R, symmetric layout, by ax_attn_couplings (allocated on need); Ws
+                      * after ax_attn_eval with mat_j and no slot lent */
+    int mat_j;       /* 1: evaluations materialise J (ext_work, else Jc), 0: the row hook */
     float *gJc;      /* coupling gradient without the residual (allocated on need) */
     double f_pll;    /* last pseudo-likelihood term */
     long nevals;
@@ -150,11 +151,12 @@ size_t ax_attn_subsample(const double *w, size_t nseq, size_t target, double *wo
 
 /* Memory policy (as -m plm's): the optimiser's 2m + 3 vectors of nt floats stay within
  * AX_ATTN_VEC_BUDGET bytes with m = 3, 2 or 1 history pairs (1 whatever the size); J = Ws + R
- * is materialised (one more vector, faster) only when it still fits. Peak memory is then
- * about (2m + 3 + mat_j) * 4 nt bytes + H L^2 * 12 (attention maps, logit bias) + 16 H P
- * (pair coefficients and their gradient). Measured peak RSS (GiB): T1096 (L 464, m = 3 + J)
- * 1.87; T1052 (L 832, m = 1) 3.11; T1061 (L 949, m = 1) 4.05 (CCMpred: 2.16, 6.93, 9.02).
- * Returns m; *mat_j the choice. */
+ * is materialised in the optimiser's idle slot (no vector of its own). Peak memory is then
+ * about (2m + 3) * 4 nt bytes + H L^2 * 12 (attention maps, logit bias) + 16 H P (pair
+ * coefficients and their gradient). Measured peak RSS (GiB) before the idle slot held J:
+ * T1096 (L 464, m = 3 + a J of its own) 1.87; T1052 (L 832, m = 1) 3.11; T1061 (L 949,
+ * m = 1) 4.05 (CCMpred: 2.16, 6.93, 9.02). Returns m; *mat_j (may be NULL) is 1: J is
+ * materialised during training. */
 #define AX_ATTN_VEC_BUDGET (3.0 * 1073741824.0)
 int ax_attn_hist_pairs(size_t nt, int use_r, int *mat_j);
 

@@ -31,7 +31,6 @@ void ax_attn_model_free(ax_attn_model_t *m)
     free(m->A);
     free(m->bias);
     free(m->dL);
-    free(m->own_work);
     free(m->xr);
     free(m->gR);
     free(m->hk);
@@ -409,28 +408,35 @@ static void build_vx(ax_attn_model_t *m, const double *x)
     }
 }
 
-int ax_attn_couplings(ax_attn_model_t *m, const double *x, axcon_error_t *err)
+/* Ws (add_r = 0) or J = Ws + R (add_r = 1) into Jc (nsym floats), in fixed pair blocks. */
+static void couplings_into(ax_attn_model_t *m, const double *x, float *Jc, int add_r)
 {
-    if (!m->Jc && !(m->Jc = ax_alloc(axcon_pll_nsym(m->L), sizeof(float), 0, "attn: couplings", err)))
-        return AXCON_ENOMEM;
     build_vx(m, x);
     const size_t H2 = 2 * m->H, P = m->P, nb = m->nblk;
     fwd_fn fwd = pick_fwd();
 #pragma omp parallel for schedule(static)
     for (long b = 0; b < (long)nb; b++) {
         size_t p0 = P * (size_t)b / nb, p1 = P * (size_t)(b + 1) / nb;
-        fwd(m->Cp, m->Vx, H2, p0, p1, m->Jc);
+        fwd(m->Cp, m->Vx, H2, p0, p1, Jc);
+        if (!add_r) continue;
         if (m->use_r && m->stream) {
             for (size_t p = p0; p < p1; p++)
                 if (m->rslot[p] >= 0) {
                     const float *R = m->Rf + (size_t)m->rslot[p] * QQ;
-                    for (size_t t = 0; t < QQ; t++) m->Jc[p * QQ + t] += R[t];
+                    for (size_t t = 0; t < QQ; t++) Jc[p * QQ + t] += R[t];
                 }
         } else if (m->use_r) {
             const float *R = m->Rf;
-            for (size_t t = p0 * QQ; t < p1 * QQ; t++) m->Jc[t] += R[t];
+            for (size_t t = p0 * QQ; t < p1 * QQ; t++) Jc[t] += R[t];
         }
     }
+}
+
+int ax_attn_couplings(ax_attn_model_t *m, const double *x, axcon_error_t *err)
+{
+    if (!m->Jc && !(m->Jc = ax_alloc(axcon_pll_nsym(m->L), sizeof(float), 0, "attn: couplings", err)))
+        return AXCON_ENOMEM;
+    couplings_into(m, x, m->Jc, 1);
     return AXCON_OK;
 }
 
@@ -603,8 +609,8 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
     if (hook_scratch(m, err) != AXCON_OK) return AXCON_ENOMEM;
     if (m->stream && g && grad_scratch(m, err) != AXCON_OK) return AXCON_ENOMEM;
     double fp = 0;
-    float *work = NULL; /* the kernel's gradient scratch: the optimiser's idle slot, or our own */
-    float *gcp = NULL;  /* the kernel's coupling gradient: R's gradient slot (turned into it below) */
+    float *gcp = NULL;
+    const float *Wm = NULL; /* Ws materialised (mat_j), or NULL: recomputed in pair blocks */  /* the kernel's coupling gradient: R's gradient slot (turned into it below) */
     const float *R = m->use_r && !m->stream ? m->Rf : NULL; /* the dense residual */
     float *gRs = NULL;  /* the sparse residual's gradient */
     if (g && m->stream && m->use_r) {
@@ -616,12 +622,6 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
         gRs = m->gRf;
     }
     if (g && !m->stream) {
-        work = m->ext_work;
-        if (!work) {
-            if (!m->own_work && !(m->own_work = ax_alloc(nsym, sizeof(float), 0, "attn: kernel work", err)))
-                return AXCON_ENOMEM;
-            work = m->own_work;
-        }
         if (m->use_r) {
             if (!m->gRf) {
                 if (!m->gR && !(m->gR = ax_alloc(nsym, sizeof(float), 0, "attn: residual gradient", err)))
@@ -639,17 +639,25 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
     if (m->stream) { /* Ws + the sparse R streamed in, the gradient consumed row by row */
         rc = ax_pll_eval_stream(m->data, m->hf, ws_row_hook, m, g ? grad_row_hook : NULL, m, &fp, g ? m->gh : NULL,
                                 err);
-    } else if (m->mat_j) { /* memory to spare: J = Ws + R materialised once (the same floats as the hook's) */
-        if ((rc = ax_attn_couplings(m, x, err)) != AXCON_OK) return rc;
-        rc = ax_pll_eval_sym_hook(m->data, m->hf, m->Jc, NULL, NULL, &fp, g ? m->gh : NULL, gcp, work, err);
+    } else if (m->mat_j) { /* Ws materialised once, in the optimiser's idle slot or in a vector of our
+                              * own; the kernel adds R as it expands each row (the same floats as
+                              * the hook's), and the pass below reads Ws instead of recomputing it */
+        float *ws = m->ext_work;
+        if (!ws) {
+            if (!m->Jc && !(m->Jc = ax_alloc(nsym, sizeof(float), 0, "attn: couplings", err))) return AXCON_ENOMEM;
+            ws = m->Jc;
+        }
+        couplings_into(m, x, ws, 0);
+        Wm = ws;
+        rc = ax_pll_eval_sym_sum(m->data, m->hf, Wm, R, &fp, g ? m->gh : NULL, gcp, err);
     } else {
-        rc = ax_pll_eval_sym_hook(m->data, m->hf, R, ws_row_hook, m, &fp, g ? m->gh : NULL, gcp, work, err);
+        rc = ax_pll_eval_sym_hook(m->data, m->hf, R, ws_row_hook, m, &fp, g ? m->gh : NULL, gcp, err);
     }
     if (rc != AXCON_OK) return rc;
     m->f_pll = fp;
     m->nevals++;
 
-    /* one pass over fixed pair blocks, SUBP pairs at a time: Ws of the sub-block recomputed,
+    /* one pass over fixed pair blocks, SUBP pairs at a time: Ws of the sub-block (read, or recomputed),
      * the penalties (summed in block order) and, with the gradient, G_p = 1/2 dF/dWs_p ->
      * dC_pk = <G_p, Vx_k> and the value partials dVx_k += sum_p C_pk G_p; the coupling gradient
      * becomes R's gradient in place: gR = gJ + 2 lam_r R */
@@ -666,9 +674,13 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
         if (g) memset(part, 0, H2 * QQP * sizeof(double));
         for (size_t s0 = p0; s0 < p1; s0 += SUBP) {
             size_t np = p1 - s0 < SUBP ? p1 - s0 : SUBP;
-            fwd(m->Cp + s0 * H2, m->Vx, H2, 0, np, W);
+            const float *Wb = W;
+            if (Wm)
+                Wb = Wm + s0 * QQ;
+            else
+                fwd(m->Cp + s0 * H2, m->Vx, H2, 0, np, W);
             for (size_t r = 0; r < np; r++) {
-                const float *ws = W + r * QQ, *rr = R ? R + (s0 + r) * QQ : NULL;
+                const float *ws = Wb + r * QQ, *rr = R ? R + (s0 + r) * QQ : NULL;
                 for (size_t t = 0; t < QQ; t++) s += (double)ws[t] * (double)ws[t];
                 if (rr)
                     for (size_t t = 0; t < QQ; t++) sr += (double)rr[t] * (double)rr[t];

@@ -42,7 +42,7 @@ static int lb_eval(void *ctx, const float *x, double *f, float *g, float *work, 
         m->Rf = x + n;
         m->gRf = g + n;
     }
-    m->ext_work = work; /* n + nr >= the kernel's nsym floats only with the residual */
+    m->ext_work = work; /* Ws in the idle slot: n + nr >= nsym floats only with the residual */
     if (n + m->nr < axcon_pll_nsym(m->L)) m->ext_work = NULL;
     axcon_error_t e2;
     axcon_error_clear(&e2);
@@ -86,14 +86,14 @@ int ax_attn_hist_pairs(size_t nt, int use_r, int *mat_j)
 {
     /* 8 pairs for the attention alone; with the Potts residual the vectors are large: 3 (as
      * -m plm), fewer when the 2m + 3 vectors would exceed AX_ATTN_VEC_BUDGET bytes (T1061,
-     * L = 949: m = 1, 5 vectors of 0.79 GB); J = Ws + R is materialised (faster) only when one
-     * more vector still fits */
-    if (mat_j) *mat_j = !use_r;
+     * L = 949: m = 1, 5 vectors of 0.79 GB). The attention couplings Ws are materialised in every
+     * case: in a vector of its own without the residual (small), else in the optimiser's idle
+     * slot (the kernel needs no work vector of its own) */
+    if (mat_j) *mat_j = 1;
     if (!use_r) return 8;
     double vec = (double)nt * sizeof(float);
     int hm = 3;
     while (hm > 1 && (2.0 * hm + 3.0) * vec > AX_ATTN_VEC_BUDGET) hm--;
-    if (mat_j) *mat_j = (2.0 * hm + 4.0) * vec <= AX_ATTN_VEC_BUDGET;
     return hm;
 }
 
@@ -129,17 +129,18 @@ int ax_attn_train_ex(ax_attn_model_t *m, double *x, int max_iter, int min_iter, 
     lo.m = m->hist = ax_attn_hist_pairs(nt, m->use_r, &mat_j);
     if (m->stream) mat_j = 0; /* the streamed model never holds the couplings */
     m->mat_j = mat_j;
-    free(m->own_work); /* the optimiser lends its idle slot from here on */
-    m->own_work = NULL;
-    free(m->gR);
+    free(m->gR); /* the optimiser's gradient holds R's from here on */
     m->gR = NULL;
-    if (!mat_j) {
+    if (!mat_j || m->use_r) { /* Ws of its own only without the residual (else: the idle slot) */
         free(m->Jc);
         m->Jc = NULL;
     }
     axcon_debug("L-BFGS: %zu variables, m=%d (%.2f GB of optimiser vectors), couplings %s", nt, lo.m,
                 (2.0 * lo.m + 3.0) * (double)nt * sizeof(float) / 1e9,
-                m->stream ? "and their gradient streamed (sparse residual)" : mat_j ? "materialised" : "streamed");
+                m->stream ? "and their gradient streamed (sparse residual)"
+                : !mat_j  ? "streamed"
+                : m->use_r ? "Ws materialised in the optimiser's idle slot"
+                           : "materialised");
     ax_lbfgs_info_t info;
     ax_progress_begin(&c.prog, "attn", max_iter);
     rc = ax_lbfgs_minimize(nt, xf, &lo, lb_eval, lb_progress, &c, &info, err);

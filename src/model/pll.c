@@ -15,10 +15,14 @@
  * reached by walking the tree instead: logits updated along its edges from the columns that
  * change, the residuals scattered through subtree sums (tree_row_body). T is then written out:
  *  - full layout: row block i of gW;
- *  - symmetric layout: the part j > i (transposed) into the blocks (i, j) of gJc, the part
- *    j < i into the blocks (j, i) of a work vector of the same layout; then gJc += work.
- * An optional row hook (pll_internal.h) adds couplings computed on the fly to each expanded
- * row, so a caller whose couplings are a sum (-m attn: Ws + R) never materialises the sum; an
+ *  - symmetric layout: block (i, j) of gJc (i < j) is the sum of conditional i's T[j]
+ *    (transposed) and conditional j's T[i]. Whichever of the two rows comes first writes its
+ *    part, the second adds its own (a per-pair flag says which, pair_claim); a sum of two floats
+ *    does not depend on their order, so no work vector is needed and the result is the same
+ *    for every schedule.
+ * A caller whose couplings are a sum (-m attn: Ws + R) never materialises the sum: the
+ * symmetric expansion can add two coupling vectors block by block (ax_pll_eval_sym_sum), or
+ * an optional row hook (pll_internal.h) adds couplings computed on the fly to each row; an
  * optional gradient hook receives each T instead of a coupling gradient vector, so a caller
  * whose couplings are a function of fewer parameters (-m attn's sparse residual) never holds
  * an L^2 q^2 gradient either.
@@ -28,6 +32,7 @@
 #include "axcon/log.h"
 
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -67,6 +72,9 @@ struct axcon_pll_data {
     float *tz;
     double *tu;
     size_t tz_n;
+    /* symmetric gradient: per pair, who has written its block (PAIR_FREE, PAIR_BUSY, PAIR_DONE) */
+    uint8_t *pstate;
+    size_t pstate_n;
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -253,7 +261,9 @@ double ax_pll_data_bytes(size_t L, size_t N, size_t ndistinct, int threads)
     /* the tree, when it is walked: 2 offsets per change and fewer than 0.4 L changes per
      * edge (tree_pays), 16 bytes per node, and per thread n x 24 floats and doubles */
     double tree = 3.2 * nu * Lf + 16.0 * nu + th * 288.0 * nu;
-    return nu * Lf * 5.0 + 8.0 * nu + 16.0 * (double)N + 16.0 * Lf * 21.0 + th * 2.0 * Lf * 21.0 * 24.0 * 4.0 + tree;
+    double pairs = Lf * (Lf - 1.0) / 2.0; /* the symmetric write-out's pair states */
+    return nu * Lf * 5.0 + 8.0 * nu + 16.0 * (double)N + 16.0 * Lf * 21.0 + th * 2.0 * Lf * 21.0 * 24.0 * 4.0 + tree +
+           pairs;
 }
 
 void axcon_pll_data_free(axcon_pll_data_t *d)
@@ -267,6 +277,7 @@ void axcon_pll_data_free(axcon_pll_data_t *d)
     free(d->ghd);
     free(d->tz);
     free(d->tu);
+    free(d->pstate);
     ax_pll_tree_free(d->tree);
     free(d);
 }
@@ -700,8 +711,9 @@ static void expand_full(const float *W, size_t L, size_t i, float *E)
     }
 }
 
-/* E[j][b][a] = J_ij(a, b) from the symmetric layout, block i zero. */
-static void expand_sym(const float *Jc, size_t L, size_t i, float *E, tr21_fn tr)
+/* E[j][b][a] = J_ij(a, b) from the symmetric layout (J = Jc, or Jc + J2 when J2 is not NULL:
+ * the same floats as a materialised sum), block i zero. */
+static void expand_sym(const float *Jc, const float *J2, size_t L, size_t i, float *E, tr21_fn tr)
 {
     for (size_t j = 0; j < L; j++) {
         float *e = E + j * BLK;
@@ -710,13 +722,25 @@ static void expand_sym(const float *Jc, size_t L, size_t i, float *E, tr21_fn tr
             continue;
         }
         if (j < i) { /* block (j, i) holds [state of j][state of i] = [b][a] */
-            const float *w = Jc + axcon_pll_sym_offset(j, i, L);
-            for (int b = 0; b < Q; b++) {
-                memcpy(e + b * QP, w + b * Q, Q * sizeof *e);
-                e[b * QP + 21] = e[b * QP + 22] = e[b * QP + 23] = 0.0f;
+            const size_t off = axcon_pll_sym_offset(j, i, L);
+            const float *w = Jc + off;
+            if (J2) {
+                const float *w2 = J2 + off;
+                for (int b = 0; b < Q; b++)
+                    for (int a = 0; a < Q; a++) e[b * QP + a] = w[b * Q + a] + w2[b * Q + a];
+            } else {
+                for (int b = 0; b < Q; b++) memcpy(e + b * QP, w + b * Q, Q * sizeof *e);
             }
+            for (int b = 0; b < Q; b++) e[b * QP + 21] = e[b * QP + 22] = e[b * QP + 23] = 0.0f;
         } else { /* block (i, j) holds [a][b]: transpose */
-            tr(Jc + axcon_pll_sym_offset(i, j, L), Q, e, QP, QP);
+            const size_t off = axcon_pll_sym_offset(i, j, L);
+            if (J2) {
+                float sum[QQ];
+                for (int k = 0; k < QQ; k++) sum[k] = Jc[off + k] + J2[off + k];
+                tr(sum, Q, e, QP, QP);
+            } else {
+                tr(Jc + off, Q, e, QP, QP);
+            }
         }
     }
 }
@@ -739,9 +763,55 @@ typedef enum { OUT_FULL, OUT_SYM } out_kind_t;
  * the gradient block out. */
 #define FBLK 65536 /* fixed block size of the final pass (partial sums combined in block order) */
 
-static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, const float *Jc, ax_pll_row_hook_fn hook,
+/* The symmetric gradient's write-out. A pair's state goes PAIR_FREE -> PAIR_BUSY (the first
+ * row writing) -> PAIR_DONE; the second row waits for PAIR_DONE (the first row's 441 stores)
+ * and adds. */
+enum { PAIR_FREE = 0, PAIR_BUSY = 1, PAIR_DONE = 2 };
+
+/* 1 if the caller is the pair's first row (it must then write the block and call pair_done),
+ * 0 once the first row's block is complete (the caller adds to it). */
+static int pair_claim(uint8_t *st)
+{
+    uint8_t want = PAIR_FREE;
+    if (__atomic_compare_exchange_n(st, &want, PAIR_BUSY, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return 1;
+    for (unsigned spin = 0; __atomic_load_n(st, __ATOMIC_ACQUIRE) != PAIR_DONE; spin++)
+        if (spin > 1024) sched_yield(); /* the first row was descheduled mid-block */
+    return 0;
+}
+
+static void pair_done(uint8_t *st) { __atomic_store_n(st, PAIR_DONE, __ATOMIC_RELEASE); }
+
+/* Row i's part of the symmetric block of pair (i, j), from its scratch block t = T[j]
+ * ([state of j][state of i], stride QP): written if first, added otherwise. */
+static void sym_out(const float *t, size_t i, size_t j, size_t L, float *gout, uint8_t *pst, tr21_fn tr)
+{
+    const size_t lo = i < j ? i : j, hi = i < j ? j : i;
+    const size_t off = axcon_pll_sym_offset(lo, hi, L);
+    float *g = gout + off;
+    uint8_t *st = pst + off / QQ;
+    const int first = pair_claim(st);
+    if (j > i) { /* block (i, j) = [state of i][state of j]: transpose */
+        if (first) {
+            tr(t, QP, g, Q, Q);
+        } else {
+            float tmp[QQ];
+            tr(t, QP, tmp, Q, Q);
+            for (int k = 0; k < QQ; k++) g[k] += tmp[k];
+        }
+    } else { /* block (j, i) = [state of j][state of i] = [b][a] */
+        if (first)
+            for (int b = 0; b < Q; b++) memcpy(g + b * Q, t + b * QP, Q * sizeof *g);
+        else
+            for (int b = 0; b < Q; b++)
+                for (int a = 0; a < Q; a++) g[b * Q + a] += t[b * QP + a];
+    }
+    if (first) pair_done(st);
+}
+
+static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, const float *Jc, const float *J2,
+                     ax_pll_row_hook_fn hook,
                      void *hctx, ax_pll_grad_hook_fn ghook, void *gctx, double *f, float *gh, float *gout,
-                     float *work, double lj, double *jsq, axcon_error_t *err)
+                     double lj, double *jsq, axcon_error_t *err)
 {
     const size_t L = d->L;
     const int nth = ax_max_threads();
@@ -792,6 +862,17 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
             dm->tz_n = zn;
         }
     }
+    if (gout && !W) { /* the symmetric write-out's pair states, all PAIR_FREE */
+        const size_t np = L * (L - 1) / 2;
+        if (np > d->pstate_n) {
+            axcon_pll_data_t *dm = (axcon_pll_data_t *)d; /* workspace only */
+            free(dm->pstate);
+            dm->pstate_n = 0;
+            if (!(dm->pstate = ax_alloc(np, 1, 0, "pll pair states", err))) return AXCON_ENOMEM;
+            dm->pstate_n = np;
+        }
+        memset(d->pstate, PAIR_FREE, np);
+    }
     scratch = d->scratch;
     fi = d->fi;
     ghd = d->ghd;
@@ -814,7 +895,7 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
         float hp[QP] __attribute__((aligned(32)));
         pad_fields(h, i, hp);
         if (W) expand_full(W, L, i, E);
-        else if (Jc) expand_sym(Jc, L, i, E, tr);
+        else if (Jc) expand_sym(Jc, J2, L, i, E, tr);
         else memset(E, 0, per * sizeof *E);
         if (hook) hook(hctx, i, thread_id(), E);
         if (want_g) memset(T, 0, per * sizeof *T);
@@ -833,28 +914,23 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
                 if (j == i) memset(g, 0, QQ * sizeof *g);
                 else
                     for (int b = 0; b < Q; b++) memcpy(g + b * Q, t + b * QP, Q * sizeof *g);
-            } else if (j > i) { /* block (i, j) = [state of i][state of j]: transpose */
-                tr(t, QP, gout + axcon_pll_sym_offset(i, j, L), Q, Q);
-            } else if (j < i) { /* block (j, i) = [state of j][state of i] = [b][a] */
-                float *g = work + axcon_pll_sym_offset(j, i, L);
-                for (int b = 0; b < Q; b++) memcpy(g + b * Q, t + b * QP, Q * sizeof *g);
+            } else if (j != i) {
+                sym_out(t, i, j, L, gout, d->pstate, tr);
             }
         }
     }
     if (!W && Jc == NULL) jsq = NULL, lj = 0.0; /* couplings from the hook only: no L2 term here */
-    if (!W && (gout || jsq)) { /* gJc += work (+ 2 lj Jc), sum of Jc^2 */
+    const float l2 = (float)(2.0 * lj);
+    if (!W && ((gout && l2 != 0.0f) || jsq)) { /* gJc += 2 lj Jc, sum of Jc^2 */
         const size_t nj = axcon_pll_nsym(L), nb = (nj + FBLK - 1) / FBLK;
         double *part = jsq ? ax_alloc(nb, sizeof *part, 0, "pll partial sums", err) : NULL;
         if (jsq && !part) return AXCON_ENOMEM;
-        const float l2 = (float)(2.0 * lj);
 #pragma omp parallel for schedule(static)
         for (size_t b = 0; b < nb; b++) {
             size_t lo = b * FBLK, hi = lo + FBLK < nj ? lo + FBLK : nj;
             double s0 = 0.0, s1 = 0.0;
             if (gout && l2 != 0.0f)
-                for (size_t k = lo; k < hi; k++) gout[k] += work[k] + l2 * Jc[k];
-            else if (gout)
-                for (size_t k = lo; k < hi; k++) gout[k] += work[k];
+                for (size_t k = lo; k < hi; k++) gout[k] += l2 * Jc[k];
             if (jsq) {
                 size_t k = lo;
                 for (; k + 2 <= hi; k += 2) {
@@ -883,46 +959,36 @@ static int eval_rows(const axcon_pll_data_t *d, const float *h, const float *W, 
 int axcon_pll_eval_full(const axcon_pll_data_t *d, const float *h, const float *W, double *f, float *gh, float *gW,
                         axcon_error_t *err)
 {
-    return eval_rows(d, h, W, NULL, NULL, NULL, NULL, NULL, f, gh, gW, NULL, 0.0, NULL, err);
+    return eval_rows(d, h, W, NULL, NULL, NULL, NULL, NULL, NULL, f, gh, gW, 0.0, NULL, err);
 }
 
 int ax_pll_eval_sym_l2(const axcon_pll_data_t *d, const float *h, const float *Jc, double lambda_j, double *f,
-                       double *jsq, float *gh, float *gJc, float *work, axcon_error_t *err)
+                       double *jsq, float *gh, float *gJc, axcon_error_t *err)
 {
-    float *own = NULL;
-    if (gJc && !work) {
-        own = ax_alloc(axcon_pll_nsym(d->L), sizeof *own, 0, "pll gradient work", err);
-        if (!own) return AXCON_ENOMEM;
-        work = own;
-    }
-    int st = eval_rows(d, h, NULL, Jc, NULL, NULL, NULL, NULL, f, gh, gJc, work, lambda_j, jsq, err);
-    free(own);
-    return st;
+    return eval_rows(d, h, NULL, Jc, NULL, NULL, NULL, NULL, NULL, f, gh, gJc, lambda_j, jsq, err);
 }
 
 int ax_pll_eval_sym_hook(const axcon_pll_data_t *d, const float *h, const float *Jc, ax_pll_row_hook_fn hook,
-                         void *hctx, double *f, float *gh, float *gJc, float *work, axcon_error_t *err)
+                         void *hctx, double *f, float *gh, float *gJc, axcon_error_t *err)
 {
-    if (gJc && !work)
-        return axcon_error_set(err, AXCON_EINTERNAL, "pll: the hooked evaluation needs a gradient work vector");
-    return eval_rows(d, h, NULL, Jc, hook, hctx, NULL, NULL, f, gh, gJc, work, 0.0, NULL, err);
+    return eval_rows(d, h, NULL, Jc, NULL, hook, hctx, NULL, NULL, f, gh, gJc, 0.0, NULL, err);
+}
+
+int ax_pll_eval_sym_sum(const axcon_pll_data_t *d, const float *h, const float *Ja, const float *Jb, double *f,
+                        float *gh, float *gJc, axcon_error_t *err)
+{
+    return eval_rows(d, h, NULL, Ja, Jb, NULL, NULL, NULL, NULL, f, gh, gJc, 0.0, NULL, err);
 }
 
 int ax_pll_eval_stream(const axcon_pll_data_t *d, const float *h, ax_pll_row_hook_fn hook, void *hctx,
                        ax_pll_grad_hook_fn ghook, void *gctx, double *f, float *gh, axcon_error_t *err)
 {
     if (!hook) return axcon_error_set(err, AXCON_EINTERNAL, "pll: the streamed evaluation needs a row hook");
-    return eval_rows(d, h, NULL, NULL, hook, hctx, ghook, gctx, f, gh, NULL, NULL, 0.0, NULL, err);
-}
-
-int axcon_pll_eval_sym_work(const axcon_pll_data_t *d, const float *h, const float *Jc, double *f, float *gh,
-                            float *gJc, float *work, axcon_error_t *err)
-{
-    return ax_pll_eval_sym_l2(d, h, Jc, 0.0, f, NULL, gh, gJc, work, err);
+    return eval_rows(d, h, NULL, NULL, NULL, hook, hctx, ghook, gctx, f, gh, NULL, 0.0, NULL, err);
 }
 
 int axcon_pll_eval_sym(const axcon_pll_data_t *d, const float *h, const float *Jc, double *f, float *gh, float *gJc,
                        axcon_error_t *err)
 {
-    return axcon_pll_eval_sym_work(d, h, Jc, f, gh, gJc, NULL, err);
+    return ax_pll_eval_sym_l2(d, h, Jc, 0.0, f, NULL, gh, gJc, err);
 }

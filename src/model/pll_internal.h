@@ -9,11 +9,11 @@
 
 #include "axcon/pll.h"
 
-/* As axcon_pll_eval_sym_work, and in the same pass gJc += 2 lambda_j Jc and *jsq = sum Jc^2
+/* As axcon_pll_eval_sym, and in one pass after it gJc += 2 lambda_j Jc and *jsq = sum Jc^2
  * (when jsq is not NULL; computed in fixed blocks, thread-count independent). f excludes the
  * penalty: the caller adds lambda_j * *jsq. */
 int ax_pll_eval_sym_l2(const axcon_pll_data_t *d, const float *h, const float *Jc, double lambda_j, double *f,
-                       double *jsq, float *gh, float *gJc, float *work, axcon_error_t *err);
+                       double *jsq, float *gh, float *gJc, axcon_error_t *err);
 
 /* The kernel's two ways through the rows (pll_tree.h): every row summed from scratch, or the
  * row tree walked, logits updated along its edges. A data object chooses by the tree's length
@@ -39,11 +39,16 @@ double ax_pll_data_bytes(size_t L, size_t N, size_t ndistinct, int threads);
  * Each call must be a deterministic function of i (the result may not depend on tid). */
 typedef void (*ax_pll_row_hook_fn)(void *ctx, size_t i, int tid, float *E);
 
-/* As axcon_pll_eval_sym_work on the couplings Jc + J' (Jc may be NULL = 0; J' added by the
- * hook): gJc receives df/dJ (the tied gradient, the same for both terms). work is required
- * when gJc is wanted. */
+/* As axcon_pll_eval_sym on the couplings Jc + J' (Jc may be NULL = 0; J' added by the
+ * hook): gJc receives df/dJ (the tied gradient, the same for both terms). */
 int ax_pll_eval_sym_hook(const axcon_pll_data_t *d, const float *h, const float *Jc, ax_pll_row_hook_fn hook,
-                         void *hctx, double *f, float *gh, float *gJc, float *work, axcon_error_t *err);
+                         void *hctx, double *f, float *gh, float *gJc, axcon_error_t *err);
+
+/* As axcon_pll_eval_sym on the couplings Ja + Jb (both in the symmetric layout, Jb may be
+ * NULL), summed block by block as each row is expanded: the same floats as a materialised
+ * sum, without one. gJc receives df/dJ. */
+int ax_pll_eval_sym_sum(const axcon_pll_data_t *d, const float *h, const float *Ja, const float *Jb, double *f,
+                        float *gh, float *gJc, axcon_error_t *err);
 
 /* Gradient hook: called inside the kernel's parallel loop right after conditional i's row, by
  * OpenMP thread tid, with T[j*AX_PLL_BLK + b*AX_PLL_QP + a] = the derivative of conditional i's

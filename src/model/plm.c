@@ -40,7 +40,8 @@ static int plm_eval(void *vc, const float *x, double *f, float *g, float *work, 
     const float *h = x, *J = x + c->nh;
     float *gh = g, *gJ = g + c->nh;
     double fd, rj;
-    int st = ax_pll_eval_sym_l2(c->d, h, J, c->lambda_j, &fd, &rj, gh, gJ, work ? work + c->nh : NULL, err);
+    (void)work; /* the kernel needs no work vector */
+    int st = ax_pll_eval_sym_l2(c->d, h, J, c->lambda_j, &fd, &rj, gh, gJ, err);
     if (st != AXCON_OK) return st;
     double rh = 0.0;
     const float lh2 = (float)(2.0 * c->lambda_h);
@@ -214,7 +215,7 @@ int axcon_plm_scores_codes(const uint8_t *codes, size_t nseq, size_t ncol, const
 }
 
 /* Memory: x, gradient, direction and the history pairs of nx = 21 L + 441 L(L-1)/2 floats
- * (the kernel's work vector is the optimiser's idle slot), plus the kernel's data. Time: each
+ * (the kernel needs no work vector), plus the kernel's data. Time: each
  * evaluation visits every (distinct sequence, i, j) with 21-state blocks; fitted on bench
  * families (1 thread): 1.8e-10 s per (sequence, i, j, state), 8e-9 s per coupling float
  * (optimiser vector passes), about 1.15 evaluations per iteration. */
