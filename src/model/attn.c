@@ -287,9 +287,9 @@ static void estimate_form(size_t L, size_t N, size_t ndistinct, const axcon_attn
     if (npat > 400) npat = 400;
     double warm = (use_r || sparse ? 0.0 : 4.0 * nsym) + threads * 8.0 * Lf * 441.0 + 2.0 * 8.0 * LL +
                   8.0 * P * npat + 16.0 * P + 8.0 * 400.0 * 400.0;
-    /* training: g, direction, m history pairs (J = Ws + R in an idle slot of theirs); without
-     * the residual J and its gradient of their own; sparse: no kernel vectors (R's gradient
-     * halves are in `fixed`) */
+    /* training: g, direction, m history pairs (Ws in an idle slot of theirs); without the
+     * residual Ws and its gradient of their own; sparse: no kernel vectors (R's gradient halves
+     * are in `fixed`) */
     int m = ax_attn_hist_pairs((size_t)nt, use_r, NULL);
     double train = 4.0 * nt * (2.0 * m + 2.0);
     if (!sparse && !use_r) train += 4.0 * nsym + 4.0 * 441.0 * P;

@@ -609,8 +609,8 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
     if (hook_scratch(m, err) != AXCON_OK) return AXCON_ENOMEM;
     if (m->stream && g && grad_scratch(m, err) != AXCON_OK) return AXCON_ENOMEM;
     double fp = 0;
-    float *gcp = NULL;
-    const float *Wm = NULL; /* Ws materialised (mat_j), or NULL: recomputed in pair blocks */  /* the kernel's coupling gradient: R's gradient slot (turned into it below) */
+    float *gcp = NULL;      /* the kernel's coupling gradient: R's gradient slot (turned into it below) */
+    const float *Wm = NULL; /* Ws materialised (mat_j), or NULL: recomputed in pair blocks */
     const float *R = m->use_r && !m->stream ? m->Rf : NULL; /* the dense residual */
     float *gRs = NULL;  /* the sparse residual's gradient */
     if (g && m->stream && m->use_r) {
