@@ -408,10 +408,10 @@ static void build_vx(ax_attn_model_t *m, const double *x)
     }
 }
 
-/* Ws (add_r = 0) or J = Ws + R (add_r = 1) into Jc (nsym floats), in fixed pair blocks. */
-static void couplings_into(ax_attn_model_t *m, const double *x, float *Jc, int add_r)
+/* Ws (add_r = 0) or J = Ws + R (add_r = 1) into Jc (nsym floats), in fixed pair blocks, from
+ * the coefficients and the values already built (m->Cp, m->Vx). */
+static void couplings_into(ax_attn_model_t *m, float *Jc, int add_r)
 {
-    build_vx(m, x);
     const size_t H2 = 2 * m->H, P = m->P, nb = m->nblk;
     fwd_fn fwd = pick_fwd();
 #pragma omp parallel for schedule(static)
@@ -436,7 +436,8 @@ int ax_attn_couplings(ax_attn_model_t *m, const double *x, axcon_error_t *err)
 {
     if (!m->Jc && !(m->Jc = ax_alloc(axcon_pll_nsym(m->L), sizeof(float), 0, "attn: couplings", err)))
         return AXCON_ENOMEM;
-    couplings_into(m, x, m->Jc, 1);
+    build_vx(m, x);
+    couplings_into(m, m->Jc, 1);
     return AXCON_OK;
 }
 
@@ -647,7 +648,7 @@ int ax_attn_eval(ax_attn_model_t *m, const double *x, double *fout, double *g, a
             if (!m->Jc && !(m->Jc = ax_alloc(nsym, sizeof(float), 0, "attn: couplings", err))) return AXCON_ENOMEM;
             ws = m->Jc;
         }
-        couplings_into(m, x, ws, 0);
+        couplings_into(m, ws, 0); /* Vx built above */
         Wm = ws;
         rc = ax_pll_eval_sym_sum(m->data, m->hf, Wm, R, &fp, g ? m->gh : NULL, gcp, err);
     } else {
