@@ -1,6 +1,6 @@
 /* test_mf.c - unit tests of mean-field DCA (-m mf) and attention sharpening: the SPD
  * inverse against Gauss-Jordan, a planted covarying pair, dense vs low-rank solver
- * agreement, thread invariance, the singular (no pseudocount) case, and the sharpening /
+ * agreement, the sequence-space Gram matrix from counts, thread invariance, the singular (no pseudocount) case, and the sharpening /
  * context-term post-processing. */
 #include <math.h>
 #include <stdint.h>
@@ -15,6 +15,7 @@
 #include "axcon/mf.h"
 #include "axcon/msa.h"
 #include "axcon/predict.h"
+#include "model/mf_internal.h"
 #include "testutil.h"
 
 static uint64_t g_rng = 0x9E3779B97F4A7C15ULL;
@@ -322,12 +323,68 @@ static void test_sharpen(void)
     CU_ASSERT_DOUBLE_EQUAL(U[1 * m + 2], Z[1 * m + 2] + 0.25 * (a3 > 0 ? a3 : 0), 1e-12);
 }
 
+/* The sequence-space Gram matrix from counts against the explicit double product V V^T + S S^T
+ * it replaces: rows with gaps, a row length past the kernel's 127-vector flush (L = 4200),
+ * both the SIMD and the plain kernel, and 1 against 3 threads bitwise. */
+static void test_seq_gram(void)
+{
+    const size_t Ls[2] = {45, 4200};
+    const size_t nu = 23;
+    for (int li = 0; li < 2; li++) {
+        const size_t L = Ls[li], n = L * 20;
+        uint8_t *x = malloc(nu * L);
+        double *f = malloc(L * 21 * sizeof *f), *s = malloc(nu * sizeof *s), *V = malloc(nu * n * sizeof *V),
+               *S = malloc(nu * L * sizeof *S), *K = calloc(nu * nu, sizeof *K), *K2 = calloc(nu * nu, sizeof *K2);
+        for (size_t k = 0; k < nu * L; k++) x[k] = rnd() % 4 == 0 ? AXCON_GAP : (uint8_t)(rnd() % (li ? 20 : 3));
+        for (size_t i = 0; i < L; i++) {
+            double t = 0.0;
+            for (int a = 0; a < 21; a++) t += f[i * 21 + a] = 0.05 + urand();
+            for (int a = 0; a < 21; a++) f[i * 21 + a] /= t;
+        }
+        for (size_t u = 0; u < nu; u++) s[u] = 0.1 + urand();
+        for (size_t u = 0; u < nu; u++)
+            for (size_t i = 0; i < L; i++) {
+                double t = 0.0;
+                for (int a = 0; a < 20; a++)
+                    t += V[u * n + i * 20 + a] = s[u] * ((x[u * L + i] == a ? 1.0 : 0.0) - f[i * 21 + a]);
+                S[u * L + i] = t;
+            }
+        const double c = 70.0;
+        double maxrel = 0.0;
+        for (int simd = 0; simd < 2; simd++) {
+            setenv("AXCON_NO_SIMD", simd ? "0" : "1", 1);
+            axcon_error_t err;
+            axcon_error_clear(&err);
+            CU_ASSERT_EQUAL_FATAL(ax_mf_seq_gram(x, nu, L, f, s, c, K, nu, &err), AXCON_OK);
+            for (size_t u = 0; u < nu; u++)
+                for (size_t v = u; v < nu; v++) {
+                    double t = 0.0;
+                    for (size_t k = 0; k < n; k++) t += V[u * n + k] * V[v * n + k];
+                    for (size_t i = 0; i < L; i++) t += S[u * L + i] * S[v * L + i];
+                    double ref = (u == v ? 1.0 : 0.0) + c * t, d = fabs(K[u * nu + v] - ref) / (1.0 + fabs(ref));
+                    if (d > maxrel) maxrel = d;
+                }
+#ifdef _OPENMP
+            int old = omp_get_max_threads();
+            omp_set_num_threads(3);
+            CU_ASSERT_EQUAL(ax_mf_seq_gram(x, nu, L, f, s, c, K2, nu, &err), AXCON_OK);
+            omp_set_num_threads(old);
+            CU_ASSERT_EQUAL(memcmp(K, K2, nu * nu * sizeof *K), 0);
+#endif
+        }
+        unsetenv("AXCON_NO_SIMD");
+        CU_ASSERT(maxrel < 1e-11);
+        free(x), free(f), free(s), free(V), free(S), free(K), free(K2);
+    }
+}
+
 static void register_suites(void)
 {
     axcon_log_set_level(AXCON_LOG_WARN);
     axt_suite("mf", (axt_case_t[]){{"SPD inverse vs Gauss-Jordan", test_spd_inverse},
                                     {"planted covarying pair wins", test_planted_pair},
                                     {"dense = low-rank, 1 = 2 threads", test_solvers_and_threads},
+                                    {"sequence-space Gram from counts", test_seq_gram},
                                     {"singular covariance and bad options", test_singular_and_usage},
                                     {"msa entry point", test_msa_entry},
                                     {"sharpening and context term", test_sharpen},

@@ -2,7 +2,8 @@
  * pseudocount covariance over the 20 amino-acid states, inverting it (dense Cholesky, or
  * the matrix inversion lemma in sequence space when there are fewer distinct sequences
  * than about half the matrix size), the zero-sum gauge and the Frobenius scores, plus the
- * SPD inverse used by it. Dense linear algebra: the deterministic OpenMP tiling of tiled.c
+ * SPD inverse used by it. The low-rank solver's sequence-space matrix comes from integer counts
+ * of shared residues (ax_mf_seq_gram, mf_internal.h), its solve and products run in float. Dense linear algebra: the deterministic OpenMP tiling of tiled.c
  * over single-threaded OpenBLAS kernels (configure requires libopenblas-dev); the thread
  * count is OpenMP's, and results are bitwise identical for any thread count. */
 #include "axcon/mf.h"
@@ -17,6 +18,7 @@
 #include "axcon/log.h"
 #include "core/util.h"
 
+#include "mf_internal.h"
 #include "tiled.h"
 
 #define QK 20           /* kept states: the gap is dropped */
@@ -118,12 +120,158 @@ done:
     return st;
 }
 
+/* The sequence-space matrix K = I + (q/l)(V V^T + S S^T) from integer counts.
+ *
+ * With s_u the scale of distinct row u and f the frequencies, V_u,ia = s_u ([x_ui = a] - f_ia)
+ * (a < 20) and S_ui = s_u ([x_ui != gap] - phi_i), phi_i = sum_a f_ia. So
+ *   (V V^T + S S^T)_uv = s_u s_v (M_uv + G_uv - c_u - c_v + F),
+ * M_uv the columns where u and v hold the same residue, G_uv the columns where neither has a
+ * gap, c_u = sum over u's residue columns of f_i,x_ui + phi_i, and F = sum_i (sum_a f_ia^2 +
+ * phi_i^2). M and G are exact integers counted with byte compares (m^2 L byte operations
+ * instead of the m^2 n multiply-adds of a product), so K is as exact as the double formula. */
+
+#define GRAM_W 32 /* bytes per vector */
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef unsigned char gv8 __attribute__((vector_size(GRAM_W)));
+typedef unsigned long long gv64 __attribute__((vector_size(GRAM_W)));
+
+/* M_uv + G_uv of one pair: ra holds row u with gaps as 0xFE, rb row v with gaps as 0xFD (so a
+ * gap never matches), ma and mb their residue masks (0xFF at a residue); nv vectors. */
+#define GRAM_BODY                                                                                      \
+    {                                                                                                  \
+        unsigned long long tot = 0;                                                                    \
+        size_t v = 0;                                                                                  \
+        while (v < nv) { /* each byte lane gains at most 2 per vector: flush before 255 */             \
+            size_t ve = nv - v < 127 ? nv : v + 127;                                                   \
+            gv8 acc = {0};                                                                             \
+            for (; v < ve; v++) {                                                                      \
+                gv8 x, y, p, q;                                                                        \
+                memcpy(&x, ra + v * GRAM_W, GRAM_W);                                                   \
+                memcpy(&y, rb + v * GRAM_W, GRAM_W);                                                   \
+                memcpy(&p, ma + v * GRAM_W, GRAM_W);                                                   \
+                memcpy(&q, mb + v * GRAM_W, GRAM_W);                                                   \
+                acc -= (gv8)(x == y);                                                                  \
+                acc -= p & q;                                                                          \
+            }                                                                                          \
+            gv64 s;                                                                                    \
+            memcpy(&s, &acc, GRAM_W);                                                                  \
+            s = (s & 0x00FF00FF00FF00FFull) + ((s >> 8) & 0x00FF00FF00FF00FFull);                    \
+            s = (s & 0x0000FFFF0000FFFFull) + ((s >> 16) & 0x0000FFFF0000FFFFull);                    \
+            s = (s & 0x00000000FFFFFFFFull) + (s >> 32);                                               \
+            tot += s[0] + s[1] + s[2] + s[3];                                                          \
+        }                                                                                              \
+        return tot;                                                                                    \
+    }
+static unsigned long long gram_pair_generic(const uint8_t *ra, const uint8_t *rb, const uint8_t *ma,
+                                            const uint8_t *mb, size_t nv) GRAM_BODY
+#if defined(__x86_64__) && defined(__GNUC__)
+static __attribute__((target("avx2"))) unsigned long long gram_pair_avx2(const uint8_t *ra, const uint8_t *rb,
+                                                                         const uint8_t *ma, const uint8_t *mb,
+                                                                         size_t nv) GRAM_BODY
+#endif
+#undef GRAM_BODY
+
+typedef unsigned long long (*gram_pair_fn)(const uint8_t *, const uint8_t *, const uint8_t *, const uint8_t *,
+                                           size_t);
+static gram_pair_fn gram_pair_pick(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    const char *env = getenv("AXCON_NO_SIMD");
+    __builtin_cpu_init();
+    if ((!env || !*env || env[0] == '0') && __builtin_cpu_supports("avx2")) return gram_pair_avx2;
+#endif
+    return gram_pair_generic;
+}
+
+/* K[u * ldk + v] for u <= v < nu (column-major lower triangle) = [u == v] + c (V V^T + S S^T)_uv,
+ * with s[u] the rows' scales. */
+int ax_mf_seq_gram(const uint8_t *rows, size_t nu, size_t L, const double *f, const double *s, double c, double *K,
+                    size_t ldk, axcon_error_t *err)
+{
+    const size_t stride = (L + GRAM_W - 1) / GRAM_W * GRAM_W, nv = stride / GRAM_W;
+    size_t bytes;
+    if (ax_mul_ok(nu, stride, &bytes) != 0)
+        return axcon_error_set(err, AXCON_ENOMEM, "mf: %zu x %zu rows too large", nu, L);
+    if (bytes == 0) bytes = 1;
+    uint8_t *ra = ax_alloc(bytes, 1, 0, "sequence-space rows", err), *rb = ax_alloc(bytes, 1, 0, "sequence-space rows", err),
+            *mk = ax_alloc(bytes, 1, 0, "sequence-space masks", err);
+    double *cu = ax_alloc(nu ? nu : 1, sizeof *cu, 0, "sequence-space sums", err);
+    if (!ra || !rb || !mk || !cu) {
+        free(ra), free(rb), free(mk), free(cu);
+        return AXCON_ENOMEM;
+    }
+    double F = 0.0;
+    for (size_t i = 0; i < L; i++) {
+        double phi = 0.0, sq = 0.0;
+        for (int a = 0; a < QK; a++) {
+            phi += f[i * 21 + a];
+            sq += f[i * 21 + a] * f[i * 21 + a];
+        }
+        F += sq + phi * phi;
+    }
+    long nl = (long)nu;
+#pragma omp parallel for schedule(static)
+    for (long ul = 0; ul < nl; ul++) {
+        size_t u = (size_t)ul;
+        const uint8_t *x = rows + u * L;
+        uint8_t *pa = ra + u * stride, *pb = rb + u * stride, *pm = mk + u * stride;
+        double t = 0.0;
+        for (size_t i = 0; i < L; i++) {
+            int res = x[i] < QK;
+            pa[i] = res ? x[i] : 0xFE;
+            pb[i] = res ? x[i] : 0xFD;
+            pm[i] = res ? 0xFF : 0x00;
+            if (res) {
+                double phi = 0.0;
+                for (int a = 0; a < QK; a++) phi += f[i * 21 + a];
+                t += f[i * 21 + x[i]] + phi;
+            }
+        }
+        memset(pa + L, 0xFE, stride - L);
+        memset(pb + L, 0xFD, stride - L);
+        memset(pm + L, 0x00, stride - L);
+        cu[u] = t;
+    }
+    const gram_pair_fn pair = gram_pair_pick();
+#pragma omp parallel for schedule(dynamic, 16)
+    for (long ul = 0; ul < nl; ul++) {
+        size_t u = (size_t)ul;
+        const uint8_t *pa = ra + u * stride, *pm = mk + u * stride;
+        double *ku = K + u * ldk;
+        for (size_t v = u; v < nu; v++) {
+            double cnt = (double)pair(pa, rb + v * stride, pm, mk + v * stride, nv);
+            ku[v] = (u == v ? 1.0 : 0.0) + c * s[u] * s[v] * (cnt - cu[u] - cu[v] + F);
+        }
+    }
+    free(ra), free(rb), free(mk), free(cu);
+    return AXCON_OK;
+}
+
 /* Cost (flops) of the two solvers. */
 static void mf_costs(size_t L, size_t m, double *dense, double *lowrank)
 {
     double n = (double)L * QK, md = (double)m;
     *dense = n * n * n + n * n; /* potrf + potri (+ fill) */
     *lowrank = n * n * md + 2.0 * md * md * n + md * md * md / 3.0;
+}
+
+/* The n doubles at *p as floats, in place (each chunk of floats overlaps only doubles already
+ * read); the buffer is shrunk to the floats' size when realloc allows. */
+static float *to_float_inplace(double **p, size_t n)
+{
+    double *d = *p;
+    float *f = (float *)(void *)d;
+    for (size_t k0 = 0; k0 < n; k0 += 512) {
+        double buf[512];
+        float fb[512];
+        size_t nk = n - k0 < 512 ? n - k0 : 512;
+        memcpy(buf, d + k0, nk * sizeof *buf);
+        for (size_t k = 0; k < nk; k++) fb[k] = (float)buf[k];
+        memcpy(f + k0, fb, nk * sizeof *fb);
+    }
+    float *shrunk = realloc(f, (n ? n : 1) * sizeof *f);
+    if (shrunk) *p = (double *)(void *)shrunk, f = shrunk;
+    return f;
 }
 
 static int mf_lowrank(const axcon_prep_t *p, double lambda, double *S, axcon_error_t *err)
@@ -133,7 +281,7 @@ static int mf_lowrank(const axcon_prep_t *p, double lambda, double *S, axcon_err
     const double meff = axcon_prep_neff(p), *f = axcon_prep_freq(p), *wu = axcon_prep_row_weights(p);
     const uint8_t *uniq = axcon_prep_rows(p);
     size_t m, mn;
-    double *V = NULL, *Sb = NULL, *K = NULL;
+    double *V = NULL, *Sb = NULL, *K = NULL, *Sc = NULL;
     float *G = NULL;
     if (!(lambda > 0.0)) return axcon_error_set(err, AXCON_EUSAGE, "mf low-rank solver needs a pseudocount > 0");
     m = nu + 1;
@@ -143,7 +291,8 @@ static int mf_lowrank(const axcon_prep_t *p, double lambda, double *S, axcon_err
     }
     if (!(V = ax_alloc(mn, sizeof *V, 0, "mean-field encoding", err)) ||
         !(Sb = ax_alloc(m * L, sizeof *Sb, 0, "block sums", err)) ||
-        !(K = ax_alloc(m * m, sizeof *K, 1, "sequence-space matrix", err))) {
+        !(K = ax_alloc(m * m, sizeof *K, 1, "sequence-space matrix", err)) ||
+        !(Sc = ax_alloc(m, sizeof *Sc, 0, "row scales", err))) {
         st = AXCON_ENOMEM;
         goto done;
     }
@@ -157,6 +306,7 @@ static int mf_lowrank(const axcon_prep_t *p, double lambda, double *S, axcon_err
         double sc = sqrt((1.0 - lambda) * su / meff);
         double *Vlast = V + nu * n;
         for (size_t k = 0; k < nu * n; k++) V[k] *= sc;
+        for (size_t u = 0; u < nu; u++) Sc[u] = sqrt(wu[u] / su) * sc; /* row u of V: Sc[u] ([x = a] - f) */
         double r = sqrt(lambda * (1.0 - lambda));
         for (size_t i = 0; i < L; i++)
             for (int a = 0; a < QK; a++) Vlast[i * QK + a] = r * (f[i * 21 + a] - 1.0 / QF);
@@ -175,10 +325,20 @@ static int mf_lowrank(const axcon_prep_t *p, double lambda, double *S, axcon_err
     double t0 = axcon_realtime();
     old = ax_blas_serial_begin();
     double c = QF / lambda;
-    for (size_t k = 0; k < m; k++) K[k * m + k] = 1.0;
-    /* K = I + (q/l)(V V^T + S S^T); row-major m x n is column-major n x m, so V V^T = Vc^T Vc */
-    ax_tiled_syrk_t(m, n, c, V, n, K, m);
-    ax_tiled_syrk_t(m, L, c, Sb, L, K, m);
+    /* K = I + (q/l)(V V^T + S S^T): the distinct rows' block from counts, the pseudocount
+     * row's column from V and S */
+    if ((st = ax_mf_seq_gram(uniq, nu, L, f, Sc, c, K, m, err)) != AXCON_OK) goto done;
+    {
+        const double *vl = V + nu * n, *sl = Sb + nu * L;
+#pragma omp parallel for schedule(static)
+        for (long rl = 0; rl < ml; rl++) {
+            const double *v = V + (size_t)rl * n, *s = Sb + (size_t)rl * L;
+            double t = 0.0, ts = 0.0;
+            for (size_t k = 0; k < n; k++) t += v[k] * vl[k];
+            for (size_t i = 0; i < L; i++) ts += s[i] * sl[i];
+            K[(size_t)rl * m + nu] = (rl == (long)nu ? 1.0 : 0.0) + c * (t + ts);
+        }
+    }
     long info = ax_tiled_potrf(K, m, m);
     if (info != 0) {
         st = axcon_error_set(err, AXCON_EINTERNAL, "mf: sequence-space matrix not positive definite (%ld)", info);
@@ -194,30 +354,19 @@ static int mf_lowrank(const axcon_prep_t *p, double lambda, double *S, axcon_err
             for (int a = 0; a < QK; a++) v[i * QK + a] -= mu;
         }
     }
-    /* R = (q/l) Lk^-1 Vc: column-major, Rc (n x m) = (q/l) Vc_cm Lk^-T */
-    ax_tiled_trsm_rlt(n, m, c, K, m, V, n);
-    free(K);
+    /* The solve and the coupling products run in single precision, twice as fast as in
+     * double: Vc and the factor Lk in place as floats (their first halves; the rest given
+     * back), then R = (q/l) Lk^-1 Vc (column-major: Rc (n x m) = (q/l) Vc_cm Lk^-T) and the
+     * products' sums in float. K >= I keeps the factor well conditioned: on T1052-D3,
+     * T1061-D1 and T1093-D1 the scores as written differ from those of a double solve by at
+     * most 1e-5 (2e-4 relative) and the top-L/5, L/2 and L pairs are the same. */
+    float *Rf = to_float_inplace(&V, mn), *Kf = to_float_inplace(&K, m * m);
     free(Sb);
-    K = Sb = NULL;
+    Sb = NULL;
+    ax_tiled_strsm_rlt(n, m, (float)c, Kf, m, Rf, n);
+    free(K);
+    K = NULL;
     double t2 = axcon_realtime();
-    /* The coupling products run in single precision, twice as fast as in double: R in place
-     * as floats (its first half; the rest given back), the products' sums in float. On
-     * T1052-D3 (m = 3570) the products take 18.7 s against 31.9 s, the scores as written
-     * (6 digits) differ from those of double products by at most 1e-6 and the top-L pairs
-     * are the same. */
-    float *Rf = (float *)V;
-    for (size_t k0 = 0; k0 < mn; k0 += 512) { /* forward: floats k0.. overlap doubles already read */
-        double buf[512];
-        float fb[512];
-        size_t nk = mn - k0 < 512 ? mn - k0 : 512;
-        memcpy(buf, V + k0, nk * sizeof *buf);
-        for (size_t k = 0; k < nk; k++) fb[k] = (float)buf[k];
-        memcpy(Rf + k0, fb, nk * sizeof *fb);
-    }
-    {
-        float *shrunk = realloc(V, mn * sizeof *Rf);
-        if (shrunk) V = (double *)(void *)shrunk, Rf = shrunk;
-    }
     if (!(G = ax_alloc((size_t)STRIP_POS * QK * n, sizeof *G, 0, "coupling strip", err))) {
         st = AXCON_ENOMEM;
         goto done;
@@ -248,6 +397,7 @@ done:
     free(V);
     free(Sb);
     free(K);
+    free(Sc);
     free(G);
     return st;
 }
@@ -298,9 +448,9 @@ void axcon_mf_estimate(size_t L, size_t N, size_t ndistinct, double pseudocount,
     (void)N;
     mf_costs(L, ndistinct + 1, &cd, &cl);
     if (pseudocount > 0.0 && cl < cd) {
-        /* V (m x n), block sums (m x L), K (m x m); then V as floats and a coupling strip
-         * (32*20 x n floats) */
-        b = 8.0 * (m * n + m * Lf + m * m);
+        /* V (m x n), block sums (m x L), K (m x m) and the Gram's three byte copies of the
+         * rows; then V and K as floats and a coupling strip (32*20 x n floats) */
+        b = 8.0 * (m * n + m * Lf + m * m) + 3.0 * m * (Lf + 32.0);
         t = cl / (2.5e10 * threads);
     } else {
         /* C (n x n), of which only the upper triangle is ever written (pair counts, Cholesky,

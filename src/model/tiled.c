@@ -1,7 +1,7 @@
 /* tiled.c - owns the deterministic OpenMP-tiled dense linear algebra of the mean-field
  * solver (see tiled.h): right-looking tiled Cholesky, the tiled triangular inverse and
- * L^-T L^-1 product (LAPACK's dtrtri/dlauum algorithms by tiles), and tiled SYRK, TRSM
- * and GEMM. Tiles are fixed-size and each output tile is written by one thread through
+ * L^-T L^-1 product (LAPACK's dtrtri/dlauum algorithms by tiles), and the tiled
+ * single-precision TRSM and GEMM of the low-rank solver. Tiles are fixed-size and each output tile is written by one thread through
  * single-threaded OpenBLAS kernels, so results do not depend on the thread count. */
 #include "tiled.h"
 
@@ -18,6 +18,9 @@ void dtrtri_(const char *uplo, const char *diag, const int *n, double *a, const 
 void dlauum_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t l1);
 void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k, const double *alpha, const double *a,
             const int *lda, const double *beta, double *c, const int *ldc, size_t l1, size_t l2);
+void strsm_(const char *side, const char *uplo, const char *transa, const char *diag, const int *m, const int *n,
+            const float *alpha, const float *a, const int *lda, float *b, const int *ldb, size_t l1, size_t l2,
+            size_t l3, size_t l4);
 void dtrsm_(const char *side, const char *uplo, const char *transa, const char *diag, const int *m, const int *n,
             const double *alpha, const double *a, const int *lda, double *b, const int *ldb, size_t l1, size_t l2,
             size_t l3, size_t l4);
@@ -35,7 +38,7 @@ int openblas_get_num_threads(void);
 
 #define T AX_TILE
 
-static const double ONE = 1.0, MONE = -1.0, ZERO = 0.0;
+static const double ONE = 1.0, MONE = -1.0;
 
 /* OpenBLAS's thread count is process-global. Concurrent callers (a library user running
  * several predictions in threads) share one serial section: the first to enter saves the
@@ -161,45 +164,14 @@ int ax_tiled_potri(double *A, size_t n, size_t lda, axcon_error_t *err)
     return AXCON_OK;
 }
 
-void ax_tiled_syrk_t(size_t n, size_t k, double alpha, const double *A, size_t lda, double *C, size_t ldc)
-{
-    size_t nt = (n + T - 1) / T;
-    int ki = (int)k, la = (int)lda, lc = (int)ldc;
-    long npair = (long)(nt * nt);
-#pragma omp parallel for schedule(dynamic, 1)
-    for (long p = 0; p < npair; p++) {
-        size_t i = (size_t)p / nt, j = (size_t)p % nt;
-        if (j > i) continue;
-        int ib = (int)tsize(n, i), jb = (int)tsize(n, j);
-        if (i == j)
-            dsyrk_("L", "T", &ib, &ki, &alpha, A + i * T * lda, &la, &ONE, AT(C, ldc, i * T, i * T), &lc, 1, 1);
-        else
-            dgemm_("T", "N", &ib, &jb, &ki, &alpha, A + i * T * lda, &la, A + j * T * lda, &la, &ONE,
-                   AT(C, ldc, i * T, j * T), &lc, 1, 1);
-    }
-}
-
-void ax_tiled_trsm_rlt(size_t m, size_t n, double alpha, const double *L, size_t ldl, double *B, size_t ldb)
+void ax_tiled_strsm_rlt(size_t m, size_t n, float alpha, const float *L, size_t ldl, float *B, size_t ldb)
 {
     long nt = (long)((m + T - 1) / T);
     int ni = (int)n, ll = (int)ldl, lb = (int)ldb;
 #pragma omp parallel for schedule(dynamic, 1)
     for (long t = 0; t < nt; t++) {
         int rb = (int)tsize(m, (size_t)t);
-        dtrsm_("R", "L", "T", "N", &rb, &ni, &alpha, L, &ll, B + (size_t)t * T, &lb, 1, 1, 1, 1);
-    }
-}
-
-void ax_tiled_gemm_nt(size_t m, size_t n, size_t k, const double *A, size_t lda, const double *B, size_t ldb,
-                      double *C, size_t ldc)
-{
-    long nt = (long)((n + T - 1) / T);
-    int mi = (int)m, ki = (int)k, la = (int)lda, lb = (int)ldb, lc = (int)ldc;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (long t = 0; t < nt; t++) {
-        int nb = (int)tsize(n, (size_t)t);
-        dgemm_("N", "T", &mi, &nb, &ki, &ONE, A, &la, B + (size_t)t * T, &lb, &ZERO, C + (size_t)t * T * ldc, &lc, 1,
-               1);
+        strsm_("R", "L", "T", "N", &rb, &ni, &alpha, L, &ll, B + (size_t)t * T, &lb, 1, 1, 1, 1);
     }
 }
 

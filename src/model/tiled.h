@@ -2,8 +2,7 @@
  * BLAS/LAPACK kernels (OpenBLAS).
  *
  * Owns: the Cholesky factorisation and SPD inverse used by mean-field DCA, and the
- * symmetric rank-k / general products (the last also in single precision) and triangular
- * solves of its low-rank solver. All
+ * single-precision triangular solve and product of its low-rank solver. All
  * matrices are COLUMN-MAJOR (BLAS convention) with an explicit leading dimension. Work is
  * cut into fixed AX_TILE-sized tiles whatever the thread count; each output tile is
  * computed by exactly one thread with a fixed sequence of BLAS calls, so results are
@@ -32,17 +31,12 @@ long ax_tiled_potrf(double *A, size_t n, size_t lda);
  * Needs scratch for n x AX_TILE doubles; returns AXCON_OK or AXCON_ENOMEM. */
 int ax_tiled_potri(double *A, size_t n, size_t lda, axcon_error_t *err);
 
-/* C (lower triangle, n x n) += alpha * A^T A with A k x n (lda). */
-void ax_tiled_syrk_t(size_t n, size_t k, double alpha, const double *A, size_t lda, double *C, size_t ldc);
+/* B (m x n, ldb) := alpha * B * L^-T with L n x n lower (ldl), in single precision (float
+ * accumulation inside each BLAS call): rows of B are independent. */
+void ax_tiled_strsm_rlt(size_t m, size_t n, float alpha, const float *L, size_t ldl, float *B, size_t ldb);
 
-/* B (m x n, ldb) := alpha * B * L^-T with L n x n lower (ldl): rows of B are independent. */
-void ax_tiled_trsm_rlt(size_t m, size_t n, double alpha, const double *L, size_t ldl, double *B, size_t ldb);
-
-/* C (m x n, ldc) := A (m x k, lda) * B(n x k, ldb)^T. */
-void ax_tiled_gemm_nt(size_t m, size_t n, size_t k, const double *A, size_t lda, const double *B, size_t ldb,
-                      double *C, size_t ldc);
-
-/* The same in single precision (float accumulation inside each BLAS call). */
+/* C (m x n, ldc) := A (m x k, lda) * B(n x k, ldb)^T in single precision (float accumulation
+ * inside each BLAS call). */
 void ax_tiled_sgemm_nt(size_t m, size_t n, size_t k, const float *A, size_t lda, const float *B, size_t ldb, float *C,
                        size_t ldc);
 
