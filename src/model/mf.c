@@ -2,10 +2,11 @@
  * pseudocount covariance over the 20 amino-acid states, inverting it (dense Cholesky, or
  * the matrix inversion lemma in sequence space when there are fewer distinct sequences
  * than about half the matrix size), the zero-sum gauge and the Frobenius scores, plus the
- * SPD inverse used by it. The low-rank solver's sequence-space matrix comes from integer counts
- * of shared residues (ax_mf_seq_gram, mf_internal.h), its solve and products run in float. Dense linear algebra: the deterministic OpenMP tiling of tiled.c
- * over single-threaded OpenBLAS kernels (configure requires libopenblas-dev); the thread
- * count is OpenMP's, and results are bitwise identical for any thread count. */
+ * SPD inverse used by it. The low-rank solver's sequence-space matrix comes from integer
+ * counts of shared residues (ax_mf_seq_gram, mf_internal.h); its solve and products run in
+ * float. Dense linear algebra: the deterministic OpenMP tiling of tiled.c over
+ * single-threaded OpenBLAS kernels (configure requires libopenblas-dev); the thread count is
+ * OpenMP's, and results are bitwise identical for any thread count. */
 #include "axcon/mf.h"
 
 #include <limits.h>
@@ -186,15 +187,16 @@ static gram_pair_fn gram_pair_pick(void)
 /* K[u * ldk + v] for u <= v < nu (column-major lower triangle) = [u == v] + c (V V^T + S S^T)_uv,
  * with s[u] the rows' scales. */
 int ax_mf_seq_gram(const uint8_t *rows, size_t nu, size_t L, const double *f, const double *s, double c, double *K,
-                    size_t ldk, axcon_error_t *err)
+                   size_t ldk, axcon_error_t *err)
 {
     const size_t stride = (L + GRAM_W - 1) / GRAM_W * GRAM_W, nv = stride / GRAM_W;
     size_t bytes;
     if (ax_mul_ok(nu, stride, &bytes) != 0)
         return axcon_error_set(err, AXCON_ENOMEM, "mf: %zu x %zu rows too large", nu, L);
     if (bytes == 0) bytes = 1;
-    uint8_t *ra = ax_alloc(bytes, 1, 0, "sequence-space rows", err), *rb = ax_alloc(bytes, 1, 0, "sequence-space rows", err),
-            *mk = ax_alloc(bytes, 1, 0, "sequence-space masks", err);
+    uint8_t *ra = ax_alloc(bytes, 1, 0, "sequence-space rows", err);
+    uint8_t *rb = ax_alloc(bytes, 1, 0, "sequence-space rows", err);
+    uint8_t *mk = ax_alloc(bytes, 1, 0, "sequence-space masks", err);
     double *cu = ax_alloc(nu ? nu : 1, sizeof *cu, 0, "sequence-space sums", err);
     if (!ra || !rb || !mk || !cu) {
         free(ra), free(rb), free(mk), free(cu);
