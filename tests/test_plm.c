@@ -333,6 +333,37 @@ static void test_tree_build(void)
             if (cnt[b] > cnt[best]) best = b;
         CU_ASSERT_EQUAL(t->cons[j], best);
     }
+    /* the (column, state) groups: increasing nodes, none at the most frequent state, every
+     * entry a real change (or the root's state); with a residual of 1 on every row, the sums
+     * of +-(subtree size) over a group are the state counts the gradient needs */
+    size_t *sub = xmalloc(N * sizeof *sub);
+    for (size_t k = 0; k < N; k++) sub[k] = 1;
+    for (size_t k = N - 1; k > 0; k--) sub[t->parent[k]] += sub[k];
+    int gok = 1;
+    for (size_t j = 0; j < L; j++)
+        for (size_t b = 0; b < Q; b++) {
+            const size_t g = j * Q + b;
+            long sum = 0, cnt = 0;
+            for (size_t n = 0; n < N; n++) cnt += x[n * L + j] == b;
+            for (size_t q = t->gstart[g]; q < t->gstart[g + 1]; q++) {
+                const size_t k = t->gent[q] >> 1, from = t->gent[q] & 1;
+                if (q > t->gstart[g] && (t->gent[q - 1] >> 1) >= k) gok = 0;
+                const uint8_t xk = x[(size_t)t->row[k] * L + j], xp = x[(size_t)t->row[t->parent[k]] * L + j];
+                if (k == 0 ? (from || xk != b) : (xk == xp || (from ? xp : xk) != b)) gok = 0;
+                sum += from ? -(long)sub[k] : (long)sub[k];
+            }
+            if (b == t->cons[j] ? t->gstart[g] != t->gstart[g + 1] : sum != cnt) gok = 0;
+        }
+    CU_ASSERT(gok);
+    size_t at_cons = 0; /* change ends (and root states) at a column's most frequent state */
+    for (size_t k = 0; k < N; k++)
+        for (size_t j = 0; j < L; j++) {
+            const uint8_t xk = x[(size_t)t->row[k] * L + j], xp = x[(size_t)t->row[t->parent[k]] * L + j];
+            if (k == 0) at_cons += xk == t->cons[j];
+            else if (xk != xp) at_cons += (size_t)(xk == t->cons[j]) + (xp == t->cons[j]);
+        }
+    CU_ASSERT_EQUAL(t->gstart[L * Q], 2 * t->nchg + L - at_cons);
+    free(sub);
     /* preorder: node k's subtree is contiguous after it, so every ancestor chain is increasing
      * and a node's parent is the nearest earlier node that is an ancestor; check the length
      * against plain Prim's */

@@ -31,6 +31,7 @@
 #include "axcon/pll.h"
 #include "axcon/log.h"
 
+#include <limits.h>
 #include <math.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -258,9 +259,10 @@ int axcon_pll_data_from_prep(const axcon_prep_t *p, const double *wrow, axcon_pl
 double ax_pll_data_bytes(size_t L, size_t N, size_t ndistinct, int threads)
 {
     double Lf = (double)L, nu = (double)ndistinct, th = threads < 1 ? 1 : threads;
-    /* the tree, when it is walked: 2 offsets per change and fewer than 0.4 L changes per
-     * edge (tree_pays), 16 bytes per node, and per thread n x 24 floats and doubles */
-    double tree = 3.2 * nu * Lf + 16.0 * nu + th * 288.0 * nu;
+    /* the tree, when it is walked: fewer than 0.4 L changes per edge (tree_pays), each with 2
+     * offsets and up to 2 group entries, the group starts, 16 bytes per node, and per thread
+     * n x 24 floats and doubles */
+    double tree = 6.4 * nu * Lf + 4.0 * Lf + 8.0 * 21.0 * Lf + 16.0 * nu + th * 288.0 * nu;
     double pairs = Lf * (Lf - 1.0) / 2.0; /* the symmetric write-out's pair states */
     return nu * Lf * 5.0 + 8.0 * nu + 16.0 * (double)N + 16.0 * Lf * 21.0 + th * 2.0 * Lf * 21.0 * 24.0 * 4.0 + tree +
            pairs;
@@ -477,14 +479,6 @@ AI void full_row_body(const axcon_pll_data_t *d, size_t i, const float *E, const
     *fi = f;
 }
 
-/* A node's subtree sum (24 doubles) as three float vectors. */
-AI void u_to_v8f(const double *u, v8f *r0, v8f *r1, v8f *r2)
-{
-    for (int a = 0; a < 8; a++) (*r0)[a] = (float)u[a];
-    for (int a = 0; a < 8; a++) (*r1)[a] = (float)u[8 + a];
-    for (int a = 0; a < 8; a++) (*r2)[a] = (float)u[16 + a];
-}
-
 /* As full_row_body, walking the row tree t (pll_tree.h) instead of summing every row. E is
  * first turned into differences to each column's most frequent state c_j (D[j][b] = E[j][b] -
  * E[j][c_j], zero at c_j, whose offset the change lists send to the zero sink block after the
@@ -492,11 +486,12 @@ AI void u_to_v8f(const double *u, v8f *r0, v8f *r1, v8f *r2)
  * the logits zc = sum_j E[j][c_j]. Node k's logits are its parent's plus the differences of
  * its change list (summed first, then added, so a logit carries one rounding per tree level);
  * its residual goes into U (double). Then, in reverse preorder, each node's U is complete when
- * it is reached (its subtree follows it): the node scatters +U at its states and -U at its
- * parent's states of its changed columns (those at c_j into T's sink block), and adds U to its
- * parent's; the root scatters U at all its states. Last, T[j][c_j] = U_root - sum of the
- * column's other states (every row holds one state per column). E and T: (L + 1) blocks; Z:
- * n x QP floats, U: n x QP doubles of scratch. */
+ * it is reached (its subtree follows it) and is added to its parent's. The gradient is then
+ * gathered per (column, state) group of the changes: T[j][b] = the sum of U_k over the nodes
+ * whose edge changes column j to b, minus that over the nodes whose edge changes it from b,
+ * plus U_root where the root has b; last, T[j][c_j] = U_root - the column's other states
+ * (every row holds one state per column). E: (L + 1) blocks, T: L blocks; Z: n x QP floats
+ * (the logits, then the subtree sums as floats), U: n x QP doubles of scratch. */
 AI void tree_row_body(const axcon_pll_data_t *d, size_t i, float *E, const float *hp, float *T, int want_g,
                       double *fi, double *ghi, float *Z, double *U)
 {
@@ -530,13 +525,28 @@ AI void tree_row_body(const axcon_pll_data_t *d, size_t i, float *E, const float
             r1 += zc1;
             r2 += zc2;
         } else {
-            v8f a0 = vsplat(0), a1 = vsplat(0), a2 = vsplat(0);
-            for (size_t c = t->start[k], ce = t->start[k + 1]; c < ce; c++) {
+            v8f a0 = vsplat(0), a1 = vsplat(0), a2 = vsplat(0), b0 = vsplat(0), b1 = vsplat(0), b2 = vsplat(0);
+            size_t c = t->start[k];
+            const size_t ce = t->start[k + 1];
+            for (; c + 2 <= ce; c += 2) { /* two interleaved sums: one alone waits on its adds */
+                const float *pn = E + chg[2 * c], *po = E + chg[2 * c + 1];
+                const float *qn = E + chg[2 * c + 2], *qo = E + chg[2 * c + 3];
+                a0 += VLD(pn) - VLD(po);
+                a1 += VLD(pn + 8) - VLD(po + 8);
+                a2 += VLD(pn + 16) - VLD(po + 16);
+                b0 += VLD(qn) - VLD(qo);
+                b1 += VLD(qn + 8) - VLD(qo + 8);
+                b2 += VLD(qn + 16) - VLD(qo + 16);
+            }
+            if (c < ce) {
                 const float *pn = E + chg[2 * c], *po = E + chg[2 * c + 1];
                 a0 += VLD(pn) - VLD(po);
                 a1 += VLD(pn + 8) - VLD(po + 8);
                 a2 += VLD(pn + 16) - VLD(po + 16);
             }
+            a0 += b0;
+            a1 += b1;
+            a2 += b2;
             const float *zp = Z + (size_t)t->parent[k] * QP;
             r0 = VLD(zp) + a0;
             r1 = VLD(zp + 8) + a1;
@@ -556,42 +566,59 @@ AI void tree_row_body(const axcon_pll_data_t *d, size_t i, float *E, const float
     }
     *fi = f;
     if (!want_g) return;
+    /* subtree sums, in double; each complete one is kept as floats in Z (the logits are done) */
     for (size_t k = n - 1; k > 0; k--) {
         const double *u = U + k * QP;
-        v8f r0, r1, r2;
-        u_to_v8f(u, &r0, &r1, &r2);
-        for (size_t c = t->start[k], ce = t->start[k + 1]; c < ce; c++) {
-            float *pn = T + chg[2 * c], *po = T + chg[2 * c + 1];
-            VST(pn, VLD(pn) + r0);
-            VST(pn + 8, VLD(pn + 8) + r1);
-            VST(pn + 16, VLD(pn + 16) + r2);
-            VST(po, VLD(po) - r0);
-            VST(po + 8, VLD(po + 8) - r1);
-            VST(po + 16, VLD(po + 16) - r2);
-        }
         double *up = U + (size_t)t->parent[k] * QP;
         for (int a = 0; a < QP; a++) up[a] += u[a];
+        for (int a = 0; a < QP; a++) Z[k * QP + a] = (float)u[a];
     }
-    /* the root: U at all its states, then the most frequent states from the column's rest */
-    v8f r0, r1, r2;
-    u_to_v8f(U, &r0, &r1, &r2);
-    const uint32_t *off = d->off + (size_t)t->row[0] * L;
+    for (int a = 0; a < QP; a++) Z[a] = (float)U[a];
+    const v8f r0 = VLD(Z), r1 = VLD(Z + 8), r2 = VLD(Z + 16);
+    /* T[j][b] = the sum of +-U over group (j, b), gathered column by column (two interleaved
+     * sums, added last); the most frequent state from the column's total U_root */
+    const size_t *gs = t->gstart;
+    const uint32_t *ge = t->gent;
+    static const v8i sgn[2] = {{0, 0, 0, 0, 0, 0, 0, 0}, /* XOR masks: + for "to b", - for "from b" */
+                               {INT_MIN, INT_MIN, INT_MIN, INT_MIN, INT_MIN, INT_MIN, INT_MIN, INT_MIN}};
     for (size_t j = 0; j < L; j++) {
-        float *p = T + off[j];
-        VST(p, VLD(p) + r0);
-        VST(p + 8, VLD(p + 8) + r1);
-        VST(p + 16, VLD(p + 16) + r2);
-    }
-    for (size_t j = 0; j < L; j++) {
-        float *tj = T + j * BLK, *tc = tj + (size_t)cons[j] * QP;
+        float *tj = T + j * BLK;
         v8f s0 = r0, s1 = r1, s2 = r2;
         for (int b = 0; b < Q; b++) {
-            const float *tb = tj + b * QP;
-            if (tb == tc) continue;
-            s0 -= VLD(tb);
-            s1 -= VLD(tb + 8);
-            s2 -= VLD(tb + 16);
+            const size_t g = j * Q + (size_t)b;
+            size_t e = gs[g];
+            const size_t ee = gs[g + 1];
+            if (e == ee) continue;
+            v8f a0 = vsplat(0), a1 = vsplat(0), a2 = vsplat(0), b0 = vsplat(0), b1 = vsplat(0), b2 = vsplat(0);
+            for (; e + 2 <= ee; e += 2) {
+                const float *p = Z + (size_t)(ge[e] >> 1) * QP, *q = Z + (size_t)(ge[e + 1] >> 1) * QP;
+                const v8i mp = sgn[ge[e] & 1], mq = sgn[ge[e + 1] & 1];
+                a0 += (v8f)((v8i)VLD(p) ^ mp);
+                a1 += (v8f)((v8i)VLD(p + 8) ^ mp);
+                a2 += (v8f)((v8i)VLD(p + 16) ^ mp);
+                b0 += (v8f)((v8i)VLD(q) ^ mq);
+                b1 += (v8f)((v8i)VLD(q + 8) ^ mq);
+                b2 += (v8f)((v8i)VLD(q + 16) ^ mq);
+            }
+            if (e < ee) {
+                const float *p = Z + (size_t)(ge[e] >> 1) * QP;
+                const v8i mp = sgn[ge[e] & 1];
+                a0 += (v8f)((v8i)VLD(p) ^ mp);
+                a1 += (v8f)((v8i)VLD(p + 8) ^ mp);
+                a2 += (v8f)((v8i)VLD(p + 16) ^ mp);
+            }
+            a0 += b0;
+            a1 += b1;
+            a2 += b2;
+            float *tb = tj + b * QP;
+            VST(tb, a0);
+            VST(tb + 8, a1);
+            VST(tb + 16, a2);
+            s0 -= a0;
+            s1 -= a1;
+            s2 -= a2;
         }
+        float *tc = tj + (size_t)cons[j] * QP;
         VST(tc, s0);
         VST(tc + 8, s1);
         VST(tc + 16, s2);

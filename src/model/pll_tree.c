@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axcon/pll.h"
 #include "core/util.h"
+
+#define Q AXCON_PLL_Q
 
 typedef uint8_t v16u __attribute__((vector_size(16)));
 
@@ -39,6 +42,8 @@ void ax_pll_tree_free(ax_pll_tree_t *t)
     free(t->start);
     free(t->chg);
     free(t->cons);
+    free(t->gstart);
+    free(t->gent);
     free(t);
 }
 
@@ -87,6 +92,44 @@ static int prim(const uint8_t *codes, size_t n, size_t L, uint32_t *par, axcon_e
     return AXCON_OK;
 }
 
+/* The (column, state) groups of t's changes (pll_tree.h): counted, then filled node by node, so
+ * each group lists its nodes in increasing order. */
+static int group_changes(ax_pll_tree_t *t, const uint8_t *codes, size_t L, axcon_error_t *err)
+{
+    const size_t n = t->n, G = L * Q;
+    size_t *cur = NULL;
+    if (!(t->gstart = ax_alloc(G + 1, sizeof *t->gstart, 1, "row tree groups", err)) ||
+        !(cur = ax_alloc(G, sizeof *cur, 0, "row tree groups", err)))
+        goto ERROR;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < n; k++) {
+            const uint8_t *a = codes + (size_t)t->row[k] * L, *b = codes + (size_t)t->row[t->parent[k]] * L;
+            for (size_t j = 0; j < L; j++) {
+                const size_t ga = j * Q + a[j], gb = j * Q + b[j];
+                if (k > 0 && a[j] == b[j]) continue;
+                if (a[j] != t->cons[j]) {
+                    if (pass == 0) t->gstart[ga + 1]++;
+                    else t->gent[cur[ga]++] = (uint32_t)(k << 1);
+                }
+                if (k > 0 && b[j] != t->cons[j]) {
+                    if (pass == 0) t->gstart[gb + 1]++;
+                    else t->gent[cur[gb]++] = (uint32_t)(k << 1 | 1u);
+                }
+            }
+        }
+        if (pass == 1) break;
+        for (size_t g = 0; g < G; g++) t->gstart[g + 1] += t->gstart[g];
+        memcpy(cur, t->gstart, G * sizeof *cur);
+        if (!(t->gent = ax_alloc(t->gstart[G] ? t->gstart[G] : 1, sizeof *t->gent, 0, "row tree groups", err)))
+            goto ERROR;
+    }
+    free(cur);
+    return AXCON_OK;
+ERROR:
+    free(cur);
+    return AXCON_ENOMEM;
+}
+
 int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_t L, uint32_t sink,
                       ax_pll_tree_t **out, axcon_error_t *err)
 {
@@ -94,7 +137,7 @@ int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_
     size_t *kstart = NULL;
     int st = AXCON_ENOMEM;
     *out = NULL;
-    if (n == 0 || n > UINT32_MAX) return axcon_error_set(err, AXCON_EINTERNAL, "row tree: %zu rows", n);
+    if (n == 0 || n >= (size_t)1 << 31) return axcon_error_set(err, AXCON_EINTERNAL, "row tree: %zu rows", n);
     ax_pll_tree_t *t = ax_alloc(1, sizeof *t, 1, "row tree", err);
     if (!t) return AXCON_ENOMEM;
     t->n = n;
@@ -159,6 +202,7 @@ int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_
                 *c++ = b[j] == t->cons[j] ? sink : off[rb * L + j];
             }
     }
+    if ((st = group_changes(t, codes, L, err)) != AXCON_OK) goto ERROR;
     st = AXCON_OK;
     *out = t;
     t = NULL;

@@ -14,7 +14,9 @@
  * (E[j][x_child,j] - E[j][x_parent,j]); and the gradient block T[j][b] = sum_n r_n [x_nj = b]
  * equals U_root at the root's states plus, for every change of an edge into node c,
  * U_c at the new state minus U_c at the old one, where U_c is the sum of r over c's subtree.
- * Both cost O(changes) instead of O(rows x columns). */
+ * Both cost O(changes) instead of O(rows x columns). The gradient is gathered column by column
+ * from the grouped changes (each group's sum of +-U stays in registers and is stored once),
+ * so the kernel never scatters into the L-block gradient at random. */
 #ifndef AXCON_MODEL_PLL_TREE_H
 #define AXCON_MODEL_PLL_TREE_H
 
@@ -31,9 +33,15 @@ typedef struct {
     uint32_t *chg;    /* 2 per change: (gather offset of the node's state, of the parent's) */
     size_t nchg;      /* changes over all edges = the tree's total Hamming length */
     uint8_t *cons;    /* L: the most frequent state of each column (ties: the smaller) */
+    /* The same changes grouped by (column, state) for the gradient's column pass: group
+     * g = j * 21 + b holds, in increasing node order, 2k for every node k whose edge changes
+     * column j to b and 2k + 1 for every node whose edge changes it from b, and 0 (the root)
+     * when the root has b at j; the most frequent state's groups are empty. */
+    size_t *gstart;   /* L * 21 + 1 entries: group g is gent[gstart[g] .. gstart[g+1]-1] */
+    uint32_t *gent;   /* gstart[L * 21] entries (node << 1 | from) */
 } ax_pll_tree_t;
 
-/* The tree of the n rows of L codes (row-major) whose gather offsets are off (n x L, the
+/* The tree of the n (< 2^31) rows of L codes (row-major, each < 21) whose gather offsets are off (n x L, the
  * kernel's (j*21 + x)*24). In the change lists, the offset of a column's most frequent state
  * is replaced by `sink` (the kernel keeps its differences to that state, which are zero
  * there, so it reads a zero block and writes to a discarded one instead). ENOMEM only. */
