@@ -113,8 +113,9 @@ static axcon_pll_data_t *data_alloc(size_t ncol, size_t nrows, axcon_error_t *er
 }
 
 /* Whether walking the tree is cheaper than summing every row: a change costs two gathers and
- * two scatters where a row's column costs one of each, and a node adds a fixed overhead (its
- * logits stored, its subtree sum carried) of about TREE_NODE_COST columns. */
+ * up to two group entries where a row's column costs a gather and a scatter, and a node adds
+ * a fixed overhead (its logits stored, its subtree sum carried) of about TREE_NODE_COST
+ * columns. */
 #define TREE_NODE_COST 8.0
 static int tree_pays(const ax_pll_tree_t *t, size_t L)
 {
@@ -479,6 +480,22 @@ AI void full_row_body(const axcon_pll_data_t *d, size_t i, const float *E, const
     *fi = f;
 }
 
+/* a += *pn - *po over 24 floats (one change of the logit walk) */
+AI void add_change(v8f *a0, v8f *a1, v8f *a2, const float *pn, const float *po)
+{
+    *a0 += VLD(pn) - VLD(po);
+    *a1 += VLD(pn + 8) - VLD(po + 8);
+    *a2 += VLD(pn + 16) - VLD(po + 16);
+}
+
+/* a += *p with its sign flipped where m has the sign bit (one entry of a change group) */
+AI void add_signed(v8f *a0, v8f *a1, v8f *a2, const float *p, const v8i *m)
+{
+    *a0 += (v8f)((v8i)VLD(p) ^ *m);
+    *a1 += (v8f)((v8i)VLD(p + 8) ^ *m);
+    *a2 += (v8f)((v8i)VLD(p + 16) ^ *m);
+}
+
 /* As full_row_body, walking the row tree t (pll_tree.h) instead of summing every row. E is
  * first turned into differences to each column's most frequent state c_j (D[j][b] = E[j][b] -
  * E[j][c_j], zero at c_j, whose offset the change lists send to the zero sink block after the
@@ -529,21 +546,10 @@ AI void tree_row_body(const axcon_pll_data_t *d, size_t i, float *E, const float
             size_t c = t->start[k];
             const size_t ce = t->start[k + 1];
             for (; c + 2 <= ce; c += 2) { /* two interleaved sums: one alone waits on its adds */
-                const float *pn = E + chg[2 * c], *po = E + chg[2 * c + 1];
-                const float *qn = E + chg[2 * c + 2], *qo = E + chg[2 * c + 3];
-                a0 += VLD(pn) - VLD(po);
-                a1 += VLD(pn + 8) - VLD(po + 8);
-                a2 += VLD(pn + 16) - VLD(po + 16);
-                b0 += VLD(qn) - VLD(qo);
-                b1 += VLD(qn + 8) - VLD(qo + 8);
-                b2 += VLD(qn + 16) - VLD(qo + 16);
+                add_change(&a0, &a1, &a2, E + chg[2 * c], E + chg[2 * c + 1]);
+                add_change(&b0, &b1, &b2, E + chg[2 * c + 2], E + chg[2 * c + 3]);
             }
-            if (c < ce) {
-                const float *pn = E + chg[2 * c], *po = E + chg[2 * c + 1];
-                a0 += VLD(pn) - VLD(po);
-                a1 += VLD(pn + 8) - VLD(po + 8);
-                a2 += VLD(pn + 16) - VLD(po + 16);
-            }
+            if (c < ce) add_change(&a0, &a1, &a2, E + chg[2 * c], E + chg[2 * c + 1]);
             a0 += b0;
             a1 += b1;
             a2 += b2;
@@ -591,22 +597,10 @@ AI void tree_row_body(const axcon_pll_data_t *d, size_t i, float *E, const float
             if (e == ee) continue;
             v8f a0 = vsplat(0), a1 = vsplat(0), a2 = vsplat(0), b0 = vsplat(0), b1 = vsplat(0), b2 = vsplat(0);
             for (; e + 2 <= ee; e += 2) {
-                const float *p = Z + (size_t)(ge[e] >> 1) * QP, *q = Z + (size_t)(ge[e + 1] >> 1) * QP;
-                const v8i mp = sgn[ge[e] & 1], mq = sgn[ge[e + 1] & 1];
-                a0 += (v8f)((v8i)VLD(p) ^ mp);
-                a1 += (v8f)((v8i)VLD(p + 8) ^ mp);
-                a2 += (v8f)((v8i)VLD(p + 16) ^ mp);
-                b0 += (v8f)((v8i)VLD(q) ^ mq);
-                b1 += (v8f)((v8i)VLD(q + 8) ^ mq);
-                b2 += (v8f)((v8i)VLD(q + 16) ^ mq);
+                add_signed(&a0, &a1, &a2, Z + (size_t)(ge[e] >> 1) * QP, &sgn[ge[e] & 1]);
+                add_signed(&b0, &b1, &b2, Z + (size_t)(ge[e + 1] >> 1) * QP, &sgn[ge[e + 1] & 1]);
             }
-            if (e < ee) {
-                const float *p = Z + (size_t)(ge[e] >> 1) * QP;
-                const v8i mp = sgn[ge[e] & 1];
-                a0 += (v8f)((v8i)VLD(p) ^ mp);
-                a1 += (v8f)((v8i)VLD(p + 8) ^ mp);
-                a2 += (v8f)((v8i)VLD(p + 16) ^ mp);
-            }
+            if (e < ee) add_signed(&a0, &a1, &a2, Z + (size_t)(ge[e] >> 1) * QP, &sgn[ge[e] & 1]);
             a0 += b0;
             a1 += b1;
             a2 += b2;

@@ -44,7 +44,7 @@ typedef struct {
 /* The tree of the n (< 2^31) rows of L codes (row-major, each < 21) whose gather offsets are off (n x L, the
  * kernel's (j*21 + x)*24). In the change lists, the offset of a column's most frequent state
  * is replaced by `sink` (the kernel keeps its differences to that state, which are zero
- * there, so it reads a zero block and writes to a discarded one instead). ENOMEM only. */
+ * there, so it reads a zero block instead); the groups leave that state out. ENOMEM only. */
 int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_t L, uint32_t sink,
                       ax_pll_tree_t **out, axcon_error_t *err);
 void ax_pll_tree_free(ax_pll_tree_t *t);
