@@ -95,6 +95,10 @@ def main():
     ap.add_argument("--predict-opts", default="", help="extra options for axcon predict")
     ap.add_argument("--label", default="axcon")
     ap.add_argument("--baseline", default=None, help="another axcon binary run as peer 'baseline'")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the families already in OUTDIR/results.json (same tools, threads, method) and run "
+                         "only the others; results.json is rewritten after every family, so a long run that is "
+                         "stopped loses at most the family it was on")
     a = ap.parse_args()
 
     bench = os.path.abspath(a.bench)
@@ -128,10 +132,40 @@ def main():
 
     done_msa = {}   # msa content (md5) -> {tool: (wall, rss, predfile, fmt, err, cpu)}
     rows = []
+    resfile = os.path.join(outdir, "results.json")
+    kept = {}       # id -> row from an earlier run of the same configuration (--resume)
+    if a.resume and os.path.exists(resfile):
+        with open(resfile) as fi:
+            old = json.load(fi)
+        same = (old.get("threads") == a.threads and old.get("method") == a.method and
+                old.get("predict_opts", "") == a.predict_opts and old.get("tools") == tools)
+        if not same:
+            sys.exit("benchmark: %s was written with other tools, threads, method or options; "
+                     "use another --outdir or drop --resume" % resfile)
+        kept = {r["id"]: r for r in old["rows"]}
+        print("# resume: %d families kept from %s" % (len(kept), resfile))
+
+    def save(summary):
+        with open(resfile + ".tmp", "w") as fo:
+            json.dump({"rows": rows, "threads": a.threads, "method": a.method, "predict_opts": a.predict_opts,
+                       "tools": tools, "summary": summary, "complete": summary is not None}, fo, indent=1)
+        os.replace(resfile + ".tmp", resfile)
+
     for f in fams:
         fid, msa = f["id"], os.path.join(bench, f["msa"])
         truth = os.path.join(bench, f["truth"])
         key = hashlib.md5(open(msa, "rb").read()).hexdigest()  # CASP domains share alignments
+        if fid in kept:
+            row = kept[fid]
+            if key not in done_msa:    # the first domain of its alignment: the times counted in the totals
+                row["first"] = True
+                done_msa[key] = {t: (row[t]["wall"], row[t]["rss"], row[t].get("pred"), row[t].get("fmt", "mat"),
+                                     "", row[t]["cpu"]) for t in tools if t in row}
+            else:
+                row["first"] = False
+            row["msa_md5"] = key
+            rows.append(row)
+            continue
         runs = done_msa.get(key)
         first = runs is None
         if first:
@@ -161,21 +195,30 @@ def main():
                 runs["freecontact"] = (wall, rss, out if rc == 0 else None, "freecontact", "" if rc == 0 else err[-200:], cpu)
             if have.get("ccmpred"):
                 out = stem + ".ccmpred.mat"
-                rc, wall, rss, err, cpu = timed([have["ccmpred"], "-t", str(a.threads), aln, out], timeout=a.timeout, threads=a.threads)
+                with open(stem + ".ccmpred.log", "w") as fo:   # its per-iteration table goes to stdout
+                    rc, wall, rss, err, cpu = timed([have["ccmpred"], "-t", str(a.threads), aln, out], stdout=fo,
+                                                    timeout=a.timeout, threads=a.threads)
                 runs["ccmpred"] = (wall, rss, out if rc == 0 else None, "mat", "" if rc == 0 else err[-200:], cpu)
             done_msa[key] = runs
-        row = {"id": fid, "L": int(f["L"]), "N": int(f["N"]), "first": first}
+        row = {"id": fid, "L": int(f["L"]), "N": int(f["N"]), "first": first, "msa_md5": key}
         for tool, (wall, rss, pred, fmt, err, cpu) in runs.items():
             prec = evaluate(a.axcon, truth, pred, fmt) if pred else None
-            row[tool] = {"wall": wall, "rss": rss, "cpu": cpu, "prec": prec,
+            row[tool] = {"wall": wall, "rss": rss, "cpu": cpu, "prec": prec, "pred": pred, "fmt": fmt,
                          "err": err.strip().splitlines()[-1:] if err else []}
         rows.append(row)
         r = row[a.label]
         pr = r["prec"] or {}
-        print("%-16s L=%4d N=%6d  %s %7.2fs %7.1fMB  lrL=%s lrL5=%s%s" % (
+        vs = ""
+        for t in tools[1:]:
+            q = row.get(t)
+            if q and q["wall"] and q["rss"]:
+                vs += "  /%s: time %.3f RSS %.3f%s" % (t, r["wall"] / q["wall"], r["rss"] / q["rss"],
+                                                       "" if q["prec"] else " (peer failed: %s)" % " ".join(q["err"]))
+        print("%-16s L=%4d N=%6d  %s %7.2fs %7.1fMB  lrL=%s lrL5=%s%s%s" % (
             fid, row["L"], row["N"], a.label, r["wall"], r["rss"] / 1024.0,
             "%.3f" % pr["lr_L"] if pr else "  -  ", "%.3f" % pr["lr_L5"] if pr else "  -  ",
-            "" if pr else "  FAILED " + " ".join(r["err"])), flush=True)
+            "" if pr else "  FAILED " + " ".join(r["err"]), vs), flush=True)
+        save(None)
 
     # ---- table ----
     print()
@@ -231,6 +274,18 @@ def main():
             a.label, t, len(both), ta / tp if tp else float("nan"), ca / cp if cp else float("nan"),
             ra / rp_ if rp_ else float("nan")) +
               "  ".join("d%s %+.3f" % (k, mean([row[a.label]["prec"][k] for row in both]) - mean([row[t]["prec"][k] for row in both])) for k in KEYNAMES))
+    # peer runs that hit --timeout: their time is at least the timeout, so counting them at it bounds the
+    # time ratio from above (axcon is at most this fraction of the peer's time, on every alignment it ran)
+    for t in tools[1:]:
+        firsts = [row for row in rows if row.get(t) and row["first"] and row[a.label]["prec"]]
+        cut = [row for row in firsts if not row[t]["prec"] and row[t]["err"] == ["timeout"]]
+        if not cut:
+            continue
+        ta = sum(row[a.label]["wall"] for row in firsts)
+        tp = sum(row[t]["wall"] for row in firsts)
+        print("ratio %s/%s over all %d alignments, %d %s runs stopped at --timeout %.0fs counted at their "
+              "time (an upper bound on the ratio): time %.3f" % (a.label, t, len(firsts), len(cut), t, a.timeout,
+                                                              ta / tp if tp else float("nan")))
     for tool in ("ccmpred", "freecontact_evfold"):
         both = [row for row in rows if (tool, row["id"]) in ref and row[a.label]["prec"]]
         if not both:
@@ -242,9 +297,8 @@ def main():
         print("vs reference %-18s on %d families: ref means %s; %s minus ref %s; time ratio vs ref seconds_1thread %.3f" % (
             tool, len(both), " ".join("%s %.3f" % (k, refmean[k]) for k in KEYNAMES), a.label,
             " ".join("%s %+.3f" % (k, d[k]) for k in KEYNAMES), ta / tref if tref else float("nan")))
-    with open(os.path.join(outdir, "results.json"), "w") as fo:
-        json.dump({"rows": rows, "summary": summary, "threads": a.threads, "method": a.method}, fo, indent=1)
-    print("# per-family results: %s" % os.path.join(outdir, "results.json"))
+    save(summary)
+    print("# per-family results: %s" % resfile)
 
 
 if __name__ == "__main__":

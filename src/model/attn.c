@@ -204,9 +204,9 @@ static double sparse_bytes(double Lf, double H, double P, int threads)
            threads * (4.0 * (HCH + 4.0) * (QQP + 4.0 * H) + 8.0 * 2.0 * H * QQP);
 }
 
-/* Optimiser bytes per sparse residual pair: 2m + 3 vectors of q*q floats (m = 3), the rows'
+/* Optimiser bytes per sparse residual pair: 2m + 3 vectors of q*q floats (m = 1), the rows'
  * two gradient halves, the slot list. */
-#define SPARSE_PAIR_BYTES ((2.0 * 3.0 + 3.0 + 2.0) * 4.0 * 441.0 + 8.0)
+#define SPARSE_PAIR_BYTES ((2.0 * 1.0 + 3.0 + 2.0) * 4.0 * 441.0 + 8.0)
 
 static void estimate_form(size_t L, size_t N, size_t ndistinct, const axcon_attn_opts_t *o, int threads, int sparse,
                           double nres, double *bytes, double *seconds);
@@ -290,7 +290,7 @@ static void estimate_form(size_t L, size_t N, size_t ndistinct, const axcon_attn
     /* training: g, direction, m history pairs (Ws in an idle slot of theirs); without the
      * residual Ws and its gradient of their own; sparse: no kernel vectors (R's gradient halves
      * are in `fixed`) */
-    int m = ax_attn_hist_pairs((size_t)nt, use_r, NULL);
+    int m = ax_attn_hist_pairs(use_r, NULL);
     double train = 4.0 * nt * (2.0 * m + 2.0);
     if (!sparse && !use_r) train += 4.0 * nsym + 4.0 * 441.0 * P;
     if (bytes) *bytes = fixed + (warm > train ? warm : train);

@@ -149,16 +149,16 @@ int ax_attn_seq_weights_rows(const uint8_t *codes, size_t nrows, size_t ncol, co
 /* Systematic weight-proportional subsample of ~target sequences (see attn.c). */
 size_t ax_attn_subsample(const double *w, size_t nseq, size_t target, double *wout);
 
-/* Memory policy (as -m plm's): the optimiser's 2m + 3 vectors of nt floats stay within
- * AX_ATTN_VEC_BUDGET bytes with m = 3, 2 or 1 history pairs (1 whatever the size); J = Ws + R
- * is materialised in the optimiser's idle slot (no vector of its own). Peak memory is then
- * about (2m + 3) * 4 nt bytes + H L^2 * 12 (attention maps, logit bias) + 16 H P (pair
- * coefficients and their gradient). Measured peak RSS (GiB) before the idle slot held J:
- * T1096 (L 464, m = 3 + a J of its own) 1.87; T1052 (L 832, m = 1) 3.11; T1061 (L 949,
- * m = 1) 4.05 (CCMpred: 2.16, 6.93, 9.02). Returns m; *mat_j (may be NULL) is 1: J is
- * materialised during training. */
+/* Memory policy: the optimiser holds 2m + 3 vectors of nt floats; m = 1 history pair with the
+ * Potts residual (dense or sparse; see attn_train.c for why), 8 without it. AX_ATTN_VEC_BUDGET
+ * bytes is what the sparse residual's pairs may take. J = Ws + R is materialised in the
+ * optimiser's idle slot (no vector of its own). Peak memory is then about (2m + 3) * 4 nt bytes
+ * + H L^2 * 12 (attention maps, logit bias) + 16 H P (pair coefficients and their gradient).
+ * Measured peak RSS with m = 1, 1 thread (MB; CCMpred's in the reference table in brackets):
+ * T1042 (L 289) 403 (859), T1096 (L 464) 1011 (2211). Returns m; *mat_j (may be NULL) is 1: J
+ * is materialised during training. */
 #define AX_ATTN_VEC_BUDGET (3.0 * 1073741824.0)
-int ax_attn_hist_pairs(size_t nt, int use_r, int *mat_j);
+int ax_attn_hist_pairs(int use_r, int *mat_j);
 
 /* Minimise the objective from x (L-BFGS, in place); *fout = final objective. Stops after
  * max_iter iterations, or once iter >= min_iter and the objective fell by less than tol
