@@ -204,9 +204,9 @@ static double sparse_bytes(double Lf, double H, double P, int threads)
            threads * (4.0 * (HCH + 4.0) * (QQP + 4.0 * H) + 8.0 * 2.0 * H * QQP);
 }
 
-/* Optimiser bytes per sparse residual pair: 2m + 3 vectors of q*q floats (m = 1), the rows'
- * two gradient halves, the slot list. */
-#define SPARSE_PAIR_BYTES ((2.0 * 1.0 + 3.0 + 2.0) * 4.0 * 441.0 + 8.0)
+/* Optimiser bytes per sparse residual pair: 2m + 3 vectors of q*q floats (m history pairs, as
+ * ax_attn_hist_pairs gives the residual), the rows' two gradient halves, the slot list. */
+#define SPARSE_PAIR_BYTES ((2.0 * AX_ATTN_RESIDUAL_HIST + 3.0 + 2.0) * 4.0 * 441.0 + 8.0)
 
 static void estimate_form(size_t L, size_t N, size_t ndistinct, const axcon_attn_opts_t *o, int threads, int sparse,
                           double nres, double *bytes, double *seconds);

@@ -158,6 +158,7 @@ size_t ax_attn_subsample(const double *w, size_t nseq, size_t target, double *wo
  * T1042 (L 289) 403 (859), T1096 (L 464) 1011 (2211). Returns m; *mat_j (may be NULL) is 1: J
  * is materialised during training. */
 #define AX_ATTN_VEC_BUDGET (3.0 * 1073741824.0)
+#define AX_ATTN_RESIDUAL_HIST 1 /* L-BFGS history pairs with the Potts residual */
 int ax_attn_hist_pairs(int use_r, int *mat_j);
 
 /* Minimise the objective from x (L-BFGS, in place); *fout = final objective. Stops after

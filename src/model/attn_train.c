@@ -92,7 +92,7 @@ int ax_attn_hist_pairs(int use_r, int *mat_j)
      * materialised in every case: in a vector of their own without the residual (small), else
      * in the optimiser's idle slot (the kernel needs no work vector of its own) */
     if (mat_j) *mat_j = 1;
-    return use_r ? 1 : 8;
+    return use_r ? AX_ATTN_RESIDUAL_HIST : 8;
 }
 
 int ax_attn_train(ax_attn_model_t *m, double *x, int max_iter, double tol, double *fout, axcon_error_t *err)
