@@ -165,8 +165,8 @@ static void test_cmap_errors(void)
 
 static void test_calibration_shape(void)
 {
-    const char *methods[] = {"mf", "plm", "attn", "other"};
-    for (int m = 0; m < 4; m++) {
+    const char *methods[] = {"mf", "plm", "attn", "other", "attn+net", "mf+net"};
+    for (int m = 0; m < 6; m++) {
         for (double neff = 0.5; neff < 1e6; neff *= 3.0) {
             double prev = 2.0;
             for (size_t r = 0; r < 5000; r += 7) {
@@ -188,6 +188,40 @@ static void test_calibration_shape(void)
         CU_ASSERT(isfinite(axcon_calib_prob(methods[m], 0, 0.0, 0)));
         CU_ASSERT(isfinite(axcon_calib_prob(methods[m], 3, NAN, 10)));
     }
+}
+
+/* A label METHOD+HEAD: the model and the head apart; the calibration row of the whole label where
+ * there is one (the network's), else the model's (the linear head, an unknown head). */
+static void test_calibration_labels(void)
+{
+    for (size_t r = 0; r < 3000; r += 11) {
+        CU_ASSERT_EQUAL(axcon_calib_prob("attn+linear", r, 300.0, 120), axcon_calib_prob("attn", r, 300.0, 120));
+        CU_ASSERT_EQUAL(axcon_calib_prob("plm+other", r, 300.0, 120), axcon_calib_prob("plm", r, 300.0, 120));
+    }
+    CU_ASSERT(axcon_calib_prob("attn+net", 5, 300.0, 120) != axcon_calib_prob("attn", 5, 300.0, 120));
+    CU_ASSERT(axcon_calib_prob("mf+net", 5, 300.0, 120) != axcon_calib_prob("mf", 5, 300.0, 120));
+    enum { L = 12 };
+    uint8_t rows[2 * L];
+    for (int k = 0; k < 2 * L; k++) rows[k] = (uint8_t)((k * 5 + k / L) % 20);
+    axcon_msa_t *msa = NULL;
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(axcon_msa_from_codes(rows, 2, L, NULL, &msa, &err), AXCON_OK);
+    double S[L * L];
+    for (int k = 0; k < L * L; k++) S[k] = (double)((k / L + 1) * (k % L + 1) % 17);
+    const char *labels[][3] = {{"attn+net", "attn", "net"}, {"mf", "mf", ""}, {"attn+linear", "attn", "linear"}};
+    for (int t = 0; t < 3; t++) {
+        axcon_cmap_t *cm = NULL;
+        CU_ASSERT_EQUAL_FATAL(axcon_cmap_from_scores(msa, S, 40.0, labels[t][0], 6, &cm, &err), AXCON_OK);
+        CU_ASSERT_STRING_EQUAL(axcon_cmap_method(cm), labels[t][1]);
+        CU_ASSERT_STRING_EQUAL(axcon_cmap_head(cm), labels[t][2]);
+        size_t nr = 0;
+        const axcon_contact_t *c = axcon_cmap_ranked(cm, &nr);
+        CU_ASSERT(nr > 0);
+        if (nr) CU_ASSERT_DOUBLE_EQUAL(c[0].prob, axcon_calib_prob(labels[t][0], 0, 40.0, L), 1e-12);
+        axcon_cmap_free(cm);
+    }
+    axcon_msa_free(msa);
 }
 
 /* Probabilities do not depend on --min-sep: a pair gets its rank among the |i-j| >= 6 pairs. */
@@ -238,6 +272,7 @@ static void register_suites(void)
                                          {"cmap_numbering_and_ranking", test_cmap_numbering_and_ranking},
                                          {"cmap_errors", test_cmap_errors},
                                          {"calibration_shape", test_calibration_shape},
+                                         {"calibration_labels", test_calibration_labels},
                                          {"prob_independent_of_min_sep", test_prob_independent_of_min_sep},
                                          {0, 0}});
 }

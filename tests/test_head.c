@@ -250,7 +250,13 @@ static void test_net_fixture(void)
 {
     check_fixture(fx_F, fx_X_attn, fx_logit_attn, "attn");
     check_fixture(NULL, fx_X_mf, fx_logit_mf, "mf");
-    CU_ASSERT(axcon_head_nparams(1) > 1000 && axcon_head_nparams(1) < 50000); /* tens of thousands at most */
+    /* tens of thousands of parameters at most per network; a small ensemble of them */
+    for (int m = 0; m < 2; m++) {
+        int n = axcon_head_nmembers(m);
+        CU_ASSERT(n >= 1 && n <= 8);
+        CU_ASSERT(axcon_head_nparams(m) / (size_t)(n > 0 ? n : 1) > 1000);
+        CU_ASSERT(axcon_head_nparams(m) / (size_t)(n > 0 ? n : 1) < 50000);
+    }
     CU_ASSERT(axcon_head_bytes(949, 1) > 4.0 * 6 * 949 * 949);
 }
 
@@ -313,7 +319,8 @@ static void test_net_planted_patch(void)
     free(H);
 }
 
-/* The CLI: default (head) and --no-head both run on the bundled example and rank differently. */
+/* The CLI: the default (the network), --head linear and --no-head run on the bundled example and
+ * rank differently. */
 static void test_cli_no_head(void)
 {
     const char *src = getenv("AXCON_SRCDIR");
@@ -326,19 +333,27 @@ static void test_cli_no_head(void)
     CU_ASSERT_EQUAL(r2, 0);
     CU_ASSERT(o1 && o2 && strlen(o1) > 0 && strlen(o2) > 0);
     if (o1 && o2) CU_ASSERT(strcmp(o1, o2) != 0);
-    free(o1);
-    free(e1);
-    /* the network head, for attn and for mf, ranks differently from the raw scores */
+    /* the network head is the default; for attn and for mf it ranks differently from the raw
+     * scores, and for attn differently from the linear head */
     char *o3 = NULL, *o4 = NULL, *o5 = NULL, *e5 = NULL;
     CU_ASSERT_EQUAL(axt_runf(&o3, NULL, "%s predict -q -t 1 --max-iter 5 -f tsv --top 20 --head net %s", axt_axcon(),
                              path), 0);
+    if (o1 && o3) CU_ASSERT_STRING_EQUAL(o1, o3);
     if (o2 && o3) CU_ASSERT(strcmp(o2, o3) != 0);
-    CU_ASSERT_EQUAL(axt_runf(&o4, NULL, "%s predict -q -m mf -f tsv --top 20 --head net %s", axt_axcon(), path), 0);
-    CU_ASSERT_EQUAL(axt_runf(&o5, NULL, "%s predict -q -m mf -f tsv --top 20 %s", axt_axcon(), path), 0);
+    CU_ASSERT_EQUAL(axt_runf(&o4, NULL, "%s predict -q -t 1 --max-iter 5 -f tsv --top 20 --head linear %s", axt_axcon(),
+                             path), 0);
+    if (o3 && o4) CU_ASSERT(strcmp(o3, o4) != 0);
+    if (o2 && o4) CU_ASSERT(strcmp(o2, o4) != 0);
+    free(o4);
+    o4 = NULL;
+    CU_ASSERT_EQUAL(axt_runf(&o4, NULL, "%s predict -q -m mf -f tsv --top 20 %s", axt_axcon(), path), 0);
+    CU_ASSERT_EQUAL(axt_runf(&o5, NULL, "%s predict -q -m mf -f tsv --top 20 --no-head %s", axt_axcon(), path), 0);
     if (o4 && o5) CU_ASSERT(strcmp(o4, o5) != 0);
     free(o5);
     CU_ASSERT_EQUAL(axt_runf(&o5, &e5, "%s predict -q -m mf --head bogus %s", axt_axcon(), path), 1);
     CU_ASSERT_PTR_NOT_NULL(e5 && strstr(e5, "--head wants linear, net or none"));
+    free(o1);
+    free(e1);
     free(o2);
     free(e2);
     free(o3);

@@ -216,7 +216,7 @@ static void check_unwritable_side_file(const char *opts, const char *bad, const 
 static void test_dump_features(void)
 {
     char *npz = axt_tmp("feat.npz"), *mat = axt_tmp("feat.mat"), *out = NULL, *err = NULL;
-    CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -m mf -f mat -o %s --dump-features %s %s", axt_axcon(), mat,
+    CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -m mf --no-head -f mat -o %s --dump-features %s %s", axt_axcon(), mat,
                              npz, planted_msa()), 0);
     size_t len = 0;
     char *z = axt_slurp(npz, &len);

@@ -45,7 +45,8 @@ typedef struct axcon_cmap axcon_cmap_t;
 
 /* Build a contact map from a symmetric score matrix over the msa's ncol kept columns
  * (row-major ncol x ncol, APC already applied by the caller), the effective depth neff
- * (used by the calibration) and a short method label ("attn", "mf", "plm").
+ * (used by the calibration) and a short method label ("attn", "mf", "plm"; "attn+net" when the
+ * contact network ranked the scores).
  * Pairs with |i-j| < min_sep are left out of the ranked list (they stay in the matrix). */
 AXCON_API int axcon_cmap_from_scores(const axcon_msa_t *msa, const double *scores, double neff, const char *method,
                                      int min_sep, axcon_cmap_t **out, axcon_error_t *err);
@@ -54,7 +55,11 @@ AXCON_API void axcon_cmap_free(axcon_cmap_t *cm);
 AXCON_API size_t axcon_cmap_len(const axcon_cmap_t *cm);          /* query length */
 AXCON_API const char *axcon_cmap_query_seq(const axcon_cmap_t *cm);
 AXCON_API const char *axcon_cmap_query_name(const axcon_cmap_t *cm);
+/* The model of the label given to axcon_cmap_from_scores ("attn" of "attn+net") and the contact
+ * head that ranked the pairs ("net" of "attn+net"; "" for none). The calibration takes the row of
+ * the whole label when it has one, else the model's. */
 AXCON_API const char *axcon_cmap_method(const axcon_cmap_t *cm);
+AXCON_API const char *axcon_cmap_head(const axcon_cmap_t *cm);
 AXCON_API double axcon_cmap_neff(const axcon_cmap_t *cm);
 AXCON_API int axcon_cmap_min_sep(const axcon_cmap_t *cm);
 /* Score of the pair (1-based query positions; 0 for unscored positions and i == j). */

@@ -1,8 +1,8 @@
 /* axcon/head.h - stage 5a: the contact heads, second stages over coupling scores.
  *
- * Owns: the inputs a head sees (axcon_head_input_t), the default LINEAR head of -m attn (its
- * per-pair features and their fitted linear-logistic combination) and the NETWORK head (its
- * input channels and the trained convolutional networks, for attn and mf). The linear head: the
+ * Owns: the inputs a head sees (axcon_head_input_t), the LINEAR head of -m attn (its per-pair
+ * features and their fitted linear-logistic combination; `--head linear`) and the NETWORK head,
+ * the default for attn and mf (its input channels and the trained convolutional networks). The linear head: the
  * field's standard second stage (a logistic regression over APC-corrected score maps, as in
  * the MSA Transformer contact head; MetaPSICOV/PconsC-style windows of neighbouring scores):
  *
@@ -82,9 +82,11 @@ AXCON_API int axcon_head_scores(size_t n, const double *F, const double *M, cons
  *   hprod  hyd_i * hyd_j
  * z-scores use the population standard deviation (1 when it is 0) and put 0 on the diagonal.
  * With a model map (F not NULL) the attn network takes all ten channels in this order; without
- * one (-m mf) the mf network takes the eight without zF and rF. Trained by scripts/train_head.py (grouped
- * cross-validation; the README gives the figures); inference in src/score/cnn.c. Output: a
- * logit of C-beta contact per pair, symmetric. Identical results for any thread count. */
+ * one (-m mf) the mf network takes the eight without zF and rF. Each is a small ensemble of
+ * networks trained alike from different seeds; their logits are averaged. Trained by
+ * scripts/train_head.py (grouped cross-validation; the README gives the figures); inference in
+ * src/score/cnn.c. Output: a logit of C-beta contact per pair, symmetric. The default head of
+ * attn and mf. Identical results for any thread count. */
 
 #define AXCON_HEAD_MAX_CHANNELS 10
 
@@ -102,8 +104,10 @@ AXCON_API int axcon_head_apply(const axcon_head_input_t *in, double *out, axcon_
 /* Peak bytes axcon_head_apply allocates for L columns (channels, network planes). */
 AXCON_API double axcon_head_bytes(size_t L, int with_model_map);
 
-/* Parameters of the network that axcon_head_apply uses (with or without a model map). */
+/* Parameters of the networks that axcon_head_apply uses (with or without a model map), summed
+ * over the ensemble's members, and the number of members (their logits are averaged). */
 AXCON_API size_t axcon_head_nparams(int with_model_map);
+AXCON_API int axcon_head_nmembers(int with_model_map);
 
 #ifdef __cplusplus
 }

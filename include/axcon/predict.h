@@ -27,7 +27,7 @@ typedef enum axcon_method {
 AXCON_API int axcon_method_parse(const char *name, axcon_method_t *m, axcon_error_t *err);
 AXCON_API const char *axcon_method_name(axcon_method_t m);
 
-/* Contact heads (axcon/head.h): LINEAR exists for attn only (default), NET for attn and mf. */
+/* Contact heads (axcon/head.h): NET for attn and mf (default), LINEAR for attn only; plm takes none. */
 typedef enum axcon_head_kind { AXCON_HEAD_NONE = 0, AXCON_HEAD_LINEAR, AXCON_HEAD_NET } axcon_head_kind_t;
 
 struct axcon_attn_maps;  /* axcon/attn.h */
@@ -59,7 +59,7 @@ typedef struct axcon_predict_opts {
                               streamed form [AXCON_ATTN_RESIDUAL_AUTO] */
     int head;              /* axcon_head_kind_t: re-rank the APC scores by a contact head (axcon/head.h;
                               needs apc; for attn the mean-field map of its warm start is one of its
-                              inputs) [AXCON_HEAD_LINEAR] */
+                              inputs) [AXCON_HEAD_NET] */
     /* attn: called once after training with the attention maps (axcon/attn.h; NULL = none);
      * any other method with this set is a usage error */
     int (*attn_maps)(void *ctx, const struct axcon_attn_maps *maps, axcon_error_t *err);

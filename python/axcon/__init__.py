@@ -167,6 +167,7 @@ _cmap_len = _fn("axcon_cmap_len", _SZ, _P)
 _cmap_scores = _fn("axcon_cmap_scores", ctypes.POINTER(_D), _P)
 _cmap_ranked = _fn("axcon_cmap_ranked", ctypes.POINTER(_Contact), _P, ctypes.POINTER(_SZ))
 _cmap_method = _fn("axcon_cmap_method", _S, _P)
+_cmap_head = _fn("axcon_cmap_head", _S, _P)
 _cmap_neff = _fn("axcon_cmap_neff", _D, _P)
 _cmap_min_sep = _fn("axcon_cmap_min_sep", _I, _P)
 _cmap_query_seq = _fn("axcon_cmap_query_seq", _S, _P)
@@ -415,7 +416,8 @@ class ContactMap(_Owned):
                position is unscored or on the diagonal)
     contacts   ranked pairs (|i-j| >= min_sep), a structured array with fields i, j (1-based,
                i < j), score and prob (calibrated P(C-beta distance < 8 A)), best first
-    method, neff, min_sep, query, query_name, length
+    method, head ("net", "linear" or "" for the model's own ranking), neff, min_sep, query,
+    query_name, length
     """
 
     _free = staticmethod(_cmap_free)
@@ -446,6 +448,10 @@ class ContactMap(_Owned):
     @property
     def method(self):
         return _cmap_method(self._h).decode()
+
+    @property
+    def head(self):
+        return _cmap_head(self._h).decode()
 
     @property
     def neff(self):
@@ -490,7 +496,8 @@ def predict(msa, method="attn", threads=None, **options):
     pseudo-likelihood). threads: for this call and after (as set_threads). Every option of
     `axcon predict` by its long name, '-' written '_': min_sep, id, apc (True/False),
     pseudocount, sharpen, tau, lambda_h, lambda_j, max_iter, tol, heads, head_dim,
-    attn_lambda, attn_residual ("auto", "dense", "sparse"), head ("linear", "net", "none"),
+    attn_lambda, attn_residual ("auto", "dense", "sparse"), head ("net": the default for attn and
+    mf, "linear", "none"),
     max_mem ("4G", or bytes).
     """
     if not isinstance(msa, Alignment):

@@ -86,6 +86,7 @@ def test_predict_matches_cli(msa, method, opts, args):
     assert np.allclose(got["score"], [s for _, _, s, _ in want], rtol=1e-5, atol=1e-6)
     assert np.allclose(got["prob"], [p for _, _, _, p in want], atol=1e-4)
     assert cm.method == method and cm.length == len(msa.query) and cm.query == msa.query
+    assert cm.head == ("" if method == "plm" or opts.get("head") == "none" or opts.get("apc") is False else "net")
     assert cm.min_sep == opts.get("min_sep", 6)
     assert np.all(np.abs(got["j"] - got["i"]) >= cm.min_sep)
     S = cm.scores

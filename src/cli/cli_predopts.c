@@ -131,8 +131,8 @@ void cli_predopts_usage(FILE *fp)
             "                        on the mean-field map's best pairs, couplings streamed (sparse,\n"
             "                        O(heads L^2) memory: long proteins); auto = dense when it fits\n"
             "                        --max-mem [auto]\n"
-            "  --head KIND           contact head: linear (attn's default), net (the convolutional\n"
-            "                        network, attn and mf: a trial, see README) or none\n"
+            "  --head KIND           contact head: net (the convolutional network, attn and mf;\n"
+            "                        default), linear (the logistic head, attn only) or none\n"
             "  --no-head             the same as --head none: rank by the model's APC scores\n",
             axcon_method_name(d.method), d.min_sep, d.id_threshold, d.mf_pseudocount, d.mf_sharpen, d.mf_tau,
             d.plm_lambda_h, d.plm_lambda_j);

@@ -17,7 +17,9 @@ struct axcon_cmap {
     size_t ncol;       /* kept columns that carry scores */
     char *name;        /* query name */
     char *seq;         /* query residues, length L */
-    char method[16];
+    char method[16];   /* the model ("attn") */
+    char head[8];      /* the contact head that ranked the pairs ("net"), or "" */
+    char label[24];    /* METHOD or METHOD+HEAD: the calibration row */
     double neff;
     int min_sep;
     unsigned char *scored; /* L flags: position scored */
@@ -53,11 +55,18 @@ void axcon_apc(double *S, size_t n) { ax_apc(S, n); }
  * "mf" (pseudocount 0.7) on all 51 families (46 distinct alignments), "plm" on the 46
  * families whose alignments have <= 500 columns (--max-len 500; the larger ones cost too much
  * to fit on a shared 2-core machine). 5-fold cross-validated (by alignment) log loss 0.094 (mf), 0.117 (plm); expected
- * calibration error 0.003 and 0.002. "attn" (with its default contact head) on the 46 families
- * of <= 470 columns (43 alignments): CV log loss 0.111, ECE 0.0007; its top bin is still
- * over-confident (predicted 0.95, observed 0.83 held out). With --no-head the attn ranking is
- * plm-like and these constants are somewhat optimistic in the middle bins. (Fitted on the peers' CCMpred matrices instead, plm
- * would be {-3.264, -0.1124, 0.4509, -0.1678}: close to axcon's own plm.) */
+ * calibration error 0.003 and 0.002. "attn" (with the linear contact head, --head linear) on
+ * the 46 families of <= 470 columns (43 alignments): CV log loss 0.111, ECE 0.0007; its top bin
+ * is still over-confident (predicted 0.95, observed 0.83 held out). With --no-head the attn
+ * ranking is plm-like and these constants are somewhat optimistic in the middle bins. (Fitted on
+ * the peers' CCMpred matrices instead, plm would be {-3.264, -0.1124, 0.4509, -0.1678}: close to
+ * axcon's own plm.)
+ * "attn+net" and "mf+net" (the default contact network) on all 51 families, on the network's
+ * held-out maps: scripts/train_head.py --cv-out writes every family's prediction by the
+ * ensemble of the cross-validation fold that did not train on it, and fit_calibration.py
+ * --cache reads them, so the probabilities are fitted on maps the network never saw. Their own
+ * 5-fold CV (by alignment) log loss: attn+net 0.094 (ECE 0.0014; top bin predicted 0.94,
+ * observed 0.89 held out), mf+net 0.092 (ECE 0.0008; top bin 0.95 against 0.87). */
 
 typedef struct {
     const char *method;
@@ -68,15 +77,22 @@ static const calib_row_t g_calib[] = {
     {"mf", {-3.063, -0.2534, 0.3809, -0.1176}},
     {"plm", {-3.376, -0.114, 0.4702, -0.1583}},
     {"attn", {-3.102, -0.1648, 0.4973, -0.1973}},
+    {"attn+net", {-2.624, -0.3026, 0.3827, -0.1433}},
+    {"mf+net", {-2.665, -0.2983, 0.4008, -0.149}},
 };
 
+/* The row of a method ("attn", or "attn+net" for its ranking by the contact network); a
+ * "METHOD+HEAD" without a row of its own takes METHOD's; anything unknown the mean-field row. */
 static const calib_row_t *calib_row(const char *method)
 {
     size_t n = sizeof g_calib / sizeof g_calib[0];
-    if (method)
-        for (size_t k = 0; k < n; k++)
-            if (!strcmp(method, g_calib[k].method)) return &g_calib[k];
-    return &g_calib[0]; /* unknown method: the mean-field table */
+    if (!method) return &g_calib[0];
+    for (size_t k = 0; k < n; k++)
+        if (!strcmp(method, g_calib[k].method)) return &g_calib[k];
+    size_t base = strcspn(method, "+");
+    for (size_t k = 0; k < n && method[base]; k++)
+        if (strlen(g_calib[k].method) == base && !strncmp(method, g_calib[k].method, base)) return &g_calib[k];
+    return &g_calib[0];
 }
 
 static double clip(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
@@ -185,7 +201,13 @@ int axcon_cmap_from_scores(const axcon_msa_t *msa, const double *scores, double 
     cm->ncol = ncol;
     cm->neff = neff;
     cm->min_sep = min_sep;
-    snprintf(cm->method, sizeof cm->method, "%s", method ? method : "");
+    {
+        const char *m = method ? method : "";
+        size_t base = strcspn(m, "+");
+        snprintf(cm->label, sizeof cm->label, "%s", m);
+        snprintf(cm->method, sizeof cm->method, "%.*s", (int)base, m);
+        snprintf(cm->head, sizeof cm->head, "%s", m[base] ? m + base + 1 : "");
+    }
     size_t LL;
     if (ax_mul_ok(L, L, &LL) != 0) {
         status = axcon_error_set(err, AXCON_ENOMEM, "contact matrix: query of %zu residues is too long", L);
@@ -230,9 +252,9 @@ int axcon_cmap_from_scores(const axcon_msa_t *msa, const double *scores, double 
     qsort(cm->ranked, cm->nranked, sizeof *cm->ranked, cmp_contact);
 
     /* calibration: rank among the pairs with |i-j| >= AXCON_CALIB_SEP */
-    const calib_row_t *crow = calib_row(cm->method);
+    const calib_row_t *crow = calib_row(cm->label);
     double depth = calib_depth(neff, ncol);
-    axcon_debug("calibration: method=%s pairs=%zu neff=%.3f ncol=%zu depth=%.3f", cm->method, ncal, neff, ncol, depth);
+    axcon_debug("calibration: row=%s pairs=%zu neff=%.3f ncol=%zu depth=%.3f", calib_row(cm->label)->method, ncal, neff, ncol, depth);
     if (min_sep == AXCON_CALIB_SEP) {
         for (size_t r = 0; r < cm->nranked; r++) cm->ranked[r].prob = calib_eval(crow, r, ncol, depth);
     } else {
@@ -312,6 +334,7 @@ size_t axcon_cmap_ncol(const axcon_cmap_t *cm) { return cm->ncol; }
 const char *axcon_cmap_query_seq(const axcon_cmap_t *cm) { return cm->seq; }
 const char *axcon_cmap_query_name(const axcon_cmap_t *cm) { return cm->name; }
 const char *axcon_cmap_method(const axcon_cmap_t *cm) { return cm->method; }
+const char *axcon_cmap_head(const axcon_cmap_t *cm) { return cm->head; }
 double axcon_cmap_neff(const axcon_cmap_t *cm) { return cm->neff; }
 int axcon_cmap_min_sep(const axcon_cmap_t *cm) { return cm->min_sep; }
 int axcon_cmap_has_raw(const axcon_cmap_t *cm) { return cm->raw != NULL; }

@@ -58,7 +58,7 @@ void axcon_predict_opts_init(axcon_predict_opts_t *o)
     o->attn_max_iter = 0;
     o->attn_tol = 0.0;     /* 0 = the model's own default */
     o->attn_residual = AXCON_ATTN_RESIDUAL_AUTO;
-    o->head = AXCON_HEAD_LINEAR; /* attn's linear contact head on by default (axcon/head.h; README) */
+    o->head = AXCON_HEAD_NET; /* the contact network on by default for attn and mf (axcon/head.h; README) */
 }
 
 axcon_predict_opts_t *axcon_predict_opts_new(void)
@@ -339,8 +339,9 @@ static int run_head(const axcon_prep_t *p, const axcon_predict_opts_t *o, const 
         if (!(H = ax_alloc(LL, sizeof *H, 0, "head: logits", err))) rc = AXCON_ENOMEM;
         else if ((rc = axcon_head_apply(&in, H, err)) == AXCON_OK) {
             memcpy(S, H, LL * sizeof *S);
-            axcon_info("contact network applied (%d channels, %zu parameters, %.2f s)", axcon_head_nchannels(&in),
-                       axcon_head_nparams(in.F != NULL), axcon_realtime() - t0);
+            axcon_info("contact network applied (%d channels, %d member(s), %zu parameters, %.2f s)",
+                       axcon_head_nchannels(&in), axcon_head_nmembers(in.F != NULL), axcon_head_nparams(in.F != NULL),
+                       axcon_realtime() - t0);
         }
     } else if (rc == AXCON_OK && apply == AXCON_HEAD_LINEAR) {
         double *gap = NULL;
@@ -416,13 +417,11 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
     memcpy(raw, S, LL * sizeof *S);
 
     if (o->apc) axcon_apc(S, L);
-    {
-        /* the linear head exists for attn only, the network for attn and mf */
-        int apply = o->apc && !novar ? (int)o->head : AXCON_HEAD_NONE;
-        if (o->method == AXCON_METHOD_PLM || (apply == AXCON_HEAD_LINEAR && o->method != AXCON_METHOD_ATTN))
-            apply = AXCON_HEAD_NONE;
-        if ((apply || o->head_input) && (status = run_head(prep, o, mname, apply, S, &M, err)) != AXCON_OK) goto done;
-    }
+    /* the linear head exists for attn only, the network for attn and mf */
+    int apply = o->apc && !novar ? (int)o->head : AXCON_HEAD_NONE;
+    if (o->method == AXCON_METHOD_PLM || (apply == AXCON_HEAD_LINEAR && o->method != AXCON_METHOD_ATTN))
+        apply = AXCON_HEAD_NONE;
+    if ((apply || o->head_input) && (status = run_head(prep, o, mname, apply, S, &M, err)) != AXCON_OK) goto done;
     if (o->mf_sharpen > 0 && o->method == AXCON_METHOD_MF) {
         if ((status = axcon_mf_sharpen(S, L, o->mf_sharpen, o->mf_tau, err)) != AXCON_OK) goto done;
     }
@@ -431,7 +430,12 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
         status = axcon_error_set(err, AXCON_EINTERNAL, "non-finite score after APC at columns %zu,%zu", bad / L, bad % L);
         goto done;
     }
-    if ((status = axcon_cmap_from_scores(msa, S, neff, mname, o->min_sep, &cm, err)) != AXCON_OK) goto done;
+    /* the label names the head that ranked the pairs: the network's ranking has calibration
+     * constants of its own ("attn+net", "mf+net"); "attn+linear" takes attn's */
+    char cname[24];
+    snprintf(cname, sizeof cname, "%s%s", mname,
+             apply == AXCON_HEAD_NET ? "+net" : apply == AXCON_HEAD_LINEAR ? "+linear" : "");
+    if ((status = axcon_cmap_from_scores(msa, S, neff, cname, o->min_sep, &cm, err)) != AXCON_OK) goto done;
     {
         size_t nranked = 0;
         axcon_cmap_ranked(cm, &nranked);
