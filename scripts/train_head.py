@@ -536,15 +536,8 @@ def main():
     nets = []
     for tag in (["attn", "mf"] if a.method == "both" else [a.method]):
         with_F = tag == "attn"
-        fams = [load_family(r, a.bench, paths[os.path.join(a.bench, r["msa"])], with_F) for r in rows]
-        for d, r in zip(fams, rows):
-            d["key"] = keys[r["msa"]]
-        groups = [group_of(r, a.bench) for r in rows]
-        cin = fams[0]["versions"][0]["X"].shape[0]
-        npar = sum(p.numel() for p in build(torch, cin, a.width, a.dils).parameters())
-        print("# network %s: %d input channels, width %d, dilations %s, %d parameters; %d families, %d maps" % (
-            tag, cin, a.width, a.dils, npar, len(fams), sum(len(d["versions"]) for d in fams)), flush=True)
-        if a.load_nets:
+        if a.load_nets:  # no training: the channel count from one family's features is all it needs
+            cin = channels(np.load(paths[os.path.join(a.bench, rows[0]["msa"])][1.0]), with_F).shape[0]
             saved = torch.load(os.path.join(a.load_nets, tag + ".pt"))
             if saved["width"] != a.width or saved["dils"] != a.dils or saved["cin"] != cin:
                 raise SystemExit("%s: networks of width %d, dilations %s, %d channels; asked for %d, %s, %d" % (
@@ -560,6 +553,14 @@ def main():
             nets.append((tag, members))
             print("# %s: %d final network(s) loaded from %s" % (tag, len(members), a.load_nets), flush=True)
             continue
+        fams = [load_family(r, a.bench, paths[os.path.join(a.bench, r["msa"])], with_F) for r in rows]
+        for d, r in zip(fams, rows):
+            d["key"] = keys[r["msa"]]
+        groups = [group_of(r, a.bench) for r in rows]
+        cin = fams[0]["versions"][0]["X"].shape[0]
+        npar = sum(p.numel() for p in build(torch, cin, a.width, a.dils).parameters())
+        print("# network %s: %d input channels, width %d, dilations %s, %d parameters; %d families, %d maps" % (
+            tag, cin, a.width, a.dils, npar, len(fams), sum(len(d["versions"]) for d in fams)), flush=True)
         epochs = a.epochs
         if not a.no_cv:
             _, epochs = cross_validate(torch, fams, groups, a, cin, ref, tag)

@@ -350,6 +350,17 @@ static void test_cli_no_head(void)
     CU_ASSERT_EQUAL(axt_runf(&o5, NULL, "%s predict -q -m mf -f tsv --top 20 --no-head %s", axt_axcon(), path), 0);
     if (o4 && o5) CU_ASSERT(strcmp(o4, o5) != 0);
     free(o5);
+    /* the RR header names the head that ranked the pairs */
+    const char *rr[][2] = {{"", "(-m attn), APC, convolutional contact network\n"},
+                           {"--head linear", "(-m attn), APC, logistic contact head\n"},
+                           {"--no-head", "(-m attn), APC\n"}};
+    for (int k = 0; k < 3; k++) {
+        char *orr = NULL;
+        CU_ASSERT_EQUAL(axt_runf(&orr, NULL, "%s predict -q -t 1 --max-iter 2 -f rr --top 3 %s %s", axt_axcon(),
+                                 rr[k][0], path), 0);
+        CU_ASSERT_PTR_NOT_NULL(orr && strstr(orr, rr[k][1]));
+        free(orr);
+    }
     CU_ASSERT_EQUAL(axt_runf(&o5, &e5, "%s predict -q -m mf --head bogus %s", axt_axcon(), path), 1);
     CU_ASSERT_PTR_NOT_NULL(e5 && strstr(e5, "--head wants linear, net or none"));
     free(o1);

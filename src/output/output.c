@@ -128,6 +128,14 @@ static const char *method_text(const char *m)
     return m;
 }
 
+/* The RR METHOD line's words for the contact head that ranked the pairs ("" for none). */
+static const char *head_text(const char *h)
+{
+    if (!strcmp(h, "net")) return ", convolutional contact network";
+    if (!strcmp(h, "linear")) return ", logistic contact head";
+    return "";
+}
+
 static char residue(const axcon_cmap_t *cm, int i)
 {
     const char *seq = axcon_cmap_query_seq(cm);
@@ -207,10 +215,8 @@ static int write_rr(FILE *fp, const axcon_cmap_t *cm, const axcon_top_t *top, co
     else fprintf(fp, "PFRMAT RR\nTARGET %.*s\n", tl ? (int)tl : 5, tl ? name : "query");
     fprintf(fp, "AUTHOR %s\n", wo && wo->author ? wo->author : "axcon");
     write_remarks(fp, wo ? wo->remark : NULL);
-    const char *head = axcon_cmap_head(cm);
     fprintf(fp, "METHOD axcon %s: co-evolution, %s (-m %s), APC%s\n", PACKAGE_VERSION,
-            method_text(axcon_cmap_method(cm)), axcon_cmap_method(cm),
-            !strcmp(head, "net") ? ", convolutional contact network" : !strcmp(head, "linear") ? ", contact head" : "");
+            method_text(axcon_cmap_method(cm)), axcon_cmap_method(cm), head_text(axcon_cmap_head(cm)));
     fprintf(fp, "METHOD Neff %.1f over %zu columns; p = calibrated P(C-beta distance < 8 A)\n", axcon_cmap_neff(cm),
             axcon_cmap_ncol(cm));
     fprintf(fp, "MODEL 1\n");

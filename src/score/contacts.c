@@ -90,8 +90,9 @@ static const calib_row_t *calib_row(const char *method)
     for (size_t k = 0; k < n; k++)
         if (!strcmp(method, g_calib[k].method)) return &g_calib[k];
     size_t base = strcspn(method, "+");
-    for (size_t k = 0; k < n && method[base]; k++)
-        if (strlen(g_calib[k].method) == base && !strncmp(method, g_calib[k].method, base)) return &g_calib[k];
+    if (method[base])
+        for (size_t k = 0; k < n; k++)
+            if (strlen(g_calib[k].method) == base && !strncmp(method, g_calib[k].method, base)) return &g_calib[k];
     return &g_calib[0];
 }
 
@@ -254,7 +255,7 @@ int axcon_cmap_from_scores(const axcon_msa_t *msa, const double *scores, double 
     /* calibration: rank among the pairs with |i-j| >= AXCON_CALIB_SEP */
     const calib_row_t *crow = calib_row(cm->label);
     double depth = calib_depth(neff, ncol);
-    axcon_debug("calibration: row=%s pairs=%zu neff=%.3f ncol=%zu depth=%.3f", calib_row(cm->label)->method, ncal, neff, ncol, depth);
+    axcon_debug("calibration: row=%s pairs=%zu neff=%.3f ncol=%zu depth=%.3f", crow->method, ncal, neff, ncol, depth);
     if (min_sep == AXCON_CALIB_SEP) {
         for (size_t r = 0; r < cm->nranked; r++) cm->ranked[r].prob = calib_eval(crow, r, ncol, depth);
     } else {

@@ -337,8 +337,10 @@ double axcon_head_bytes(size_t L, int with_model_map)
      * time and, for an ensemble, the member logits beside the sum */
     double LL = (double)L * (double)L, ch = 4.0 * (double)ens->nets[0].cin * LL;
     double ranks = 16.0 * LL / 2.0 + 24.0 * (double)L, cnn = 0.0;
-    for (int e = 0; e < ens->n; e++)
-        if (ax_cnn_bytes(&ens->nets[e], L) > cnn) cnn = ax_cnn_bytes(&ens->nets[e], L);
+    for (int e = 0; e < ens->n; e++) {
+        double b = ax_cnn_bytes(&ens->nets[e], L);
+        if (b > cnn) cnn = b;
+    }
     if (ens->n > 1) cnn += 8.0 * LL;
     return ch + (ranks > cnn ? ranks : cnn);
 }
