@@ -18,6 +18,10 @@ both from /usr/bin/time -v.
 --baseline runs a second axcon binary (e.g. the previous commit, built beside this one) with
 the same options right after this one on every alignment, as the peer "baseline": its time,
 memory and precision ratios are then measured in the same run, family by family.
+
+--also METHOD (repeatable) runs `axcon predict -m METHOD` as well on every alignment, as the tool
+"axcon-METHOD", so that two axcon modes are compared with one run of the (slow) peers: each gets
+its own per-family line, means and ratios to every peer.
 """
 import argparse
 import hashlib
@@ -95,6 +99,8 @@ def main():
     ap.add_argument("--predict-opts", default="", help="extra options for axcon predict")
     ap.add_argument("--label", default="axcon")
     ap.add_argument("--baseline", default=None, help="another axcon binary run as peer 'baseline'")
+    ap.add_argument("--also", action="append", default=[], metavar="METHOD",
+                    help="also run axcon -m METHOD on every alignment, as tool 'axcon-METHOD' (repeatable)")
     ap.add_argument("--resume", action="store_true",
                     help="keep the families already in OUTDIR/results.json (same tools, threads, method) and run "
                          "only the others; results.json is rewritten after every family, so a long run that is "
@@ -123,7 +129,9 @@ def main():
     if a.baseline:
         peers = ["baseline"] + peers
         have["baseline"] = os.path.abspath(a.baseline)
-    tools = [a.label] + [p for p in peers if have.get(p)]
+    labels = [a.label] + ["%s-%s" % (a.label, m) for m in a.also]   # axcon's own configurations
+    tools = labels + [p for p in peers if have.get(p)]
+    others = tools[len(labels):]
     print("# benchmark: %d families, %d thread(s), tools: %s; method %s; %s" %
           (len(fams), a.threads, ", ".join(tools), a.method or "default", time.strftime("%Y-%m-%d %H:%M")))
     for p in peers:
@@ -178,6 +186,12 @@ def main():
             cmd += a.predict_opts.split() + [msa]
             rc, wall, rss, err, cpu = timed(cmd, threads=a.threads)
             runs[a.label] = (wall, rss, pred if rc == 0 else None, "mat", err if rc else "", cpu)
+            for m, lab in zip(a.also, labels[1:]):
+                apred = stem + ".%s.mat" % lab
+                acmd = [a.axcon, "predict", "-q", "-t", str(a.threads), "-f", "mat", "-o", apred, "-m", m]
+                acmd += a.predict_opts.split() + [msa]
+                rc, wall, rss, err, cpu = timed(acmd, threads=a.threads)
+                runs[lab] = (wall, rss, apred if rc == 0 else None, "mat", err if rc else "", cpu)
             if have.get("baseline"):
                 bpred = stem + ".baseline.mat"
                 bcmd = [have["baseline"]] + cmd[1:]
@@ -206,18 +220,19 @@ def main():
             row[tool] = {"wall": wall, "rss": rss, "cpu": cpu, "prec": prec, "pred": pred, "fmt": fmt,
                          "err": err.strip().splitlines()[-1:] if err else []}
         rows.append(row)
-        r = row[a.label]
-        pr = r["prec"] or {}
-        vs = ""
-        for t in tools[1:]:
-            q = row.get(t)
-            if q and q["wall"] and q["rss"]:
-                vs += "  /%s: time %.3f RSS %.3f%s" % (t, r["wall"] / q["wall"], r["rss"] / q["rss"],
-                                                       "" if q["prec"] else " (peer failed: %s)" % " ".join(q["err"]))
-        print("%-16s L=%4d N=%6d  %s %7.2fs %7.1fMB  lrL=%s lrL5=%s%s%s" % (
-            fid, row["L"], row["N"], a.label, r["wall"], r["rss"] / 1024.0,
-            "%.3f" % pr["lr_L"] if pr else "  -  ", "%.3f" % pr["lr_L5"] if pr else "  -  ",
-            "" if pr else "  FAILED " + " ".join(r["err"]), vs), flush=True)
+        for lab in labels:
+            r = row[lab]
+            pr = r["prec"] or {}
+            vs = ""
+            for t in others:
+                q = row.get(t)
+                if q and q["wall"] and q["rss"]:
+                    vs += "  /%s: time %.3f RSS %.3f%s" % (t, r["wall"] / q["wall"], r["rss"] / q["rss"],
+                                                           "" if q["prec"] else " (peer failed: %s)" % " ".join(q["err"]))
+            print("%-16s L=%4d N=%6d  %s %7.2fs %7.1fMB  lrL=%s lrL5=%s%s%s" % (
+                fid, row["L"], row["N"], lab, r["wall"], r["rss"] / 1024.0,
+                "%.3f" % pr["lr_L"] if pr else "  -  ", "%.3f" % pr["lr_L5"] if pr else "  -  ",
+                "" if pr else "  FAILED " + " ".join(r["err"]), vs), flush=True)
         save(None)
 
     # ---- table ----
@@ -259,44 +274,45 @@ def main():
         print("%-12s ok %2d/%2d  total %8.1fs (CPU %8.1fs)  max RSS %8.1f MB  " % (
             t, len(ok), len(rs), summary[t]["total_sec"], summary[t]["total_cpu"], summary[t]["max_rss_mb"]) +
               "  ".join("%s %.3f" % (k, summary[t][k]) for k in KEYNAMES))
-    # same families only, for fair ratios
-    for t in tools[1:]:
-        both = [row for row in rows if row.get(t) and row[t]["prec"] and row[a.label]["prec"]]
-        if not both:
-            continue
-        ta = sum(row[a.label]["wall"] for row in both if row["first"])
-        tp = sum(row[t]["wall"] for row in both if row["first"])
-        ra = max(row[a.label]["rss"] for row in both)
-        rp_ = max(row[t]["rss"] for row in both)
-        ca = sum(row[a.label]["cpu"] for row in both if row["first"])
-        cp = sum(row[t]["cpu"] for row in both if row["first"])
-        print("ratio %s/%s on %d shared families: time %.3f  CPU time %.3f  peak RSS %.3f  " % (
-            a.label, t, len(both), ta / tp if tp else float("nan"), ca / cp if cp else float("nan"),
-            ra / rp_ if rp_ else float("nan")) +
-              "  ".join("d%s %+.3f" % (k, mean([row[a.label]["prec"][k] for row in both]) - mean([row[t]["prec"][k] for row in both])) for k in KEYNAMES))
-    # peer runs that hit --timeout: their time is at least the timeout, so counting them at it bounds the
-    # time ratio from above (axcon is at most this fraction of the peer's time, on every alignment it ran)
-    for t in tools[1:]:
-        firsts = [row for row in rows if row.get(t) and row["first"] and row[a.label]["prec"]]
-        cut = [row for row in firsts if not row[t]["prec"] and row[t]["err"] == ["timeout"]]
-        if not cut:
-            continue
-        ta = sum(row[a.label]["wall"] for row in firsts)
-        tp = sum(row[t]["wall"] for row in firsts)
-        print("ratio %s/%s over all %d alignments, %d %s runs stopped at --timeout %.0fs counted at their "
-              "time (an upper bound on the ratio): time %.3f" % (a.label, t, len(firsts), len(cut), t, a.timeout,
-                                                              ta / tp if tp else float("nan")))
-    for tool in ("ccmpred", "freecontact_evfold"):
-        both = [row for row in rows if (tool, row["id"]) in ref and row[a.label]["prec"]]
-        if not both:
-            continue
-        d = {k: mean([row[a.label]["prec"][k] for row in both]) - mean([float(ref[(tool, row["id"])][REFCOLS[k]]) for row in both]) for k in KEYNAMES}
-        refmean = {k: mean([float(ref[(tool, row["id"])][REFCOLS[k]]) for row in both]) for k in KEYNAMES}
-        tref = sum(float(ref[(tool, row["id"])]["seconds_1thread"]) for row in both if row["first"])
-        ta = sum(row[a.label]["wall"] for row in both if row["first"])
-        print("vs reference %-18s on %d families: ref means %s; %s minus ref %s; time ratio vs ref seconds_1thread %.3f" % (
-            tool, len(both), " ".join("%s %.3f" % (k, refmean[k]) for k in KEYNAMES), a.label,
-            " ".join("%s %+.3f" % (k, d[k]) for k in KEYNAMES), ta / tref if tref else float("nan")))
+    for lab in labels:
+        # same families only, for fair ratios
+        for t in others:
+            both = [row for row in rows if row.get(t) and row[t]["prec"] and row[lab]["prec"]]
+            if not both:
+                continue
+            ta = sum(row[lab]["wall"] for row in both if row["first"])
+            tp = sum(row[t]["wall"] for row in both if row["first"])
+            ra = max(row[lab]["rss"] for row in both)
+            rp_ = max(row[t]["rss"] for row in both)
+            ca = sum(row[lab]["cpu"] for row in both if row["first"])
+            cp = sum(row[t]["cpu"] for row in both if row["first"])
+            print("ratio %s/%s on %d shared families: time %.3f  CPU time %.3f  peak RSS %.3f  " % (
+                lab, t, len(both), ta / tp if tp else float("nan"), ca / cp if cp else float("nan"),
+                ra / rp_ if rp_ else float("nan")) +
+                  "  ".join("d%s %+.3f" % (k, mean([row[lab]["prec"][k] for row in both]) - mean([row[t]["prec"][k] for row in both])) for k in KEYNAMES))
+        # peer runs that hit --timeout: their time is at least the timeout, so counting them at it bounds the
+        # time ratio from above (axcon is at most this fraction of the peer's time, on every alignment it ran)
+        for t in others:
+            firsts = [row for row in rows if row.get(t) and row["first"] and row[lab]["prec"]]
+            cut = [row for row in firsts if not row[t]["prec"] and row[t]["err"] == ["timeout"]]
+            if not cut:
+                continue
+            ta = sum(row[lab]["wall"] for row in firsts)
+            tp = sum(row[t]["wall"] for row in firsts)
+            print("ratio %s/%s over all %d alignments, %d %s runs stopped at --timeout %.0fs counted at their "
+                  "time (an upper bound on the ratio): time %.3f" % (lab, t, len(firsts), len(cut), t, a.timeout,
+                                                                  ta / tp if tp else float("nan")))
+        for tool in ("ccmpred", "freecontact_evfold"):
+            both = [row for row in rows if (tool, row["id"]) in ref and row[lab]["prec"]]
+            if not both:
+                continue
+            d = {k: mean([row[lab]["prec"][k] for row in both]) - mean([float(ref[(tool, row["id"])][REFCOLS[k]]) for row in both]) for k in KEYNAMES}
+            refmean = {k: mean([float(ref[(tool, row["id"])][REFCOLS[k]]) for row in both]) for k in KEYNAMES}
+            tref = sum(float(ref[(tool, row["id"])]["seconds_1thread"]) for row in both if row["first"])
+            ta = sum(row[lab]["wall"] for row in both if row["first"])
+            print("vs reference %-18s on %d families: ref means %s; %s minus ref %s; time ratio vs ref seconds_1thread %.3f" % (
+                tool, len(both), " ".join("%s %.3f" % (k, refmean[k]) for k in KEYNAMES), lab,
+                " ".join("%s %+.3f" % (k, d[k]) for k in KEYNAMES), ta / tref if tref else float("nan")))
     save(summary)
     print("# per-family results: %s" % resfile)
 

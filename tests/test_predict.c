@@ -195,8 +195,6 @@ static void test_every_format(void)
     free(out);
 }
 
-/* --dump-features: a numpy archive of the head's inputs; -m mf has no F map, attn has one.
- * When numpy is installed it must load the archive, and M must equal the written matrix. */
 /* A side file (--dump-features, --save-couplings) at an unwritable path fails before any
  * computation: exit 1, one error naming the path, and no main output at out_path. */
 static void check_unwritable_side_file(const char *opts, const char *bad, const char *out_path)
@@ -213,9 +211,28 @@ static void check_unwritable_side_file(const char *opts, const char *bad, const 
     free(err);
 }
 
+/* --dump-features: a numpy archive of the head's inputs; -m mf has no F map, attn has one and
+ * the attention maps (A: heads x L x L, symmetrised, scaled so that uniform is 1, so each map
+ * averages (L - 1) / L; vnorm: one per head), also when --dump-attention asks for them as text.
+ * When numpy is installed it must load the archive, and M must equal the written matrix. */
+/* Run a numpy check script (its "assert"s, then print("ok")) with python3; 0 when numpy is
+ * missing (the caller says SKIP), 1 when it ran. */
+static int numpy_check(const char *script)
+{
+    const char *py = axt_exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    if (axt_runf(NULL, NULL, "%s -c 'import numpy' 2>/dev/null", py) != 0) return 0;
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(axt_runf(&out, &err, "%s -c 'import numpy as np; %s; print(\"ok\")'", py, script), 0);
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "ok"));
+    if (err && *err) printf("%s", err);
+    free(out);
+    free(err);
+    return 1;
+}
+
 static void test_dump_features(void)
 {
-    char *npz = axt_tmp("feat.npz"), *mat = axt_tmp("feat.mat"), *out = NULL, *err = NULL;
+    char *npz = axt_tmp("feat.npz"), *mat = axt_tmp("feat.mat"), *att = axt_tmp("feat.att"), script[1024];
     CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -m mf --no-head -f mat -o %s --dump-features %s %s", axt_axcon(), mat,
                              npz, planted_msa()), 0);
     size_t len = 0;
@@ -224,30 +241,34 @@ static void test_dump_features(void)
     CU_ASSERT(len > 40 * 40 * 8);
     CU_ASSERT(memmem(z, len, "M.npy", 5) && memmem(z, len, "freq.npy", 8) && memmem(z, len, "pos.npy", 7));
     CU_ASSERT_PTR_NULL(memmem(z, len, "F.npy", 5));
+    CU_ASSERT_PTR_NULL(memmem(z, len, "A.npy", 5));
     free(z);
-    const char *py = axt_exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-    if (axt_runf(NULL, NULL, "%s -c 'import numpy' 2>/dev/null", py) == 0) {
-        CU_ASSERT_EQUAL(axt_runf(&out, &err,
-                                 "%s -c 'import numpy as np; z = np.load(\"%s\"); m = np.loadtxt(\"%s\"); "
-                                 "p = z[\"pos\"] - 1; M = np.zeros_like(m); M[np.ix_(p, p)] = z[\"M\"]; "
-                                 "assert abs(M - m).max() <= 1e-5 * abs(m).max(), abs(M - m).max(); "
-                                 "assert abs(z[\"freq\"].sum(1) - 1).max() < 1e-12; "
-                                 "assert z[\"nseq\"] > 1 and 0 < z[\"neff\"] <= z[\"nseq\"]; print(\"ok\")'",
-                                 py, npz, mat),
-                        0);
-        CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "ok"));
-        if (err && *err) printf("%s", err);
-        free(out);
-        free(err);
-    } else {
-        printf("SKIP: dump_features numpy check: numpy not installed\n");
-    }
-    CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -o %s --max-iter 3 --dump-features %s %s", axt_axcon(), mat,
-                             npz, planted_msa()), 0);
+    snprintf(script, sizeof script,
+             "z = np.load(\"%s\"); m = np.loadtxt(\"%s\"); "
+             "p = z[\"pos\"] - 1; M = np.zeros_like(m); M[np.ix_(p, p)] = z[\"M\"]; "
+             "assert abs(M - m).max() <= 1e-5 * abs(m).max(), abs(M - m).max(); "
+             "assert abs(z[\"freq\"].sum(1) - 1).max() < 1e-12; "
+             "assert z[\"nseq\"] > 1 and 0 < z[\"neff\"] <= z[\"nseq\"]", npz, mat);
+    if (!numpy_check(script)) printf("SKIP: dump_features numpy checks: numpy not installed\n");
+    CU_ASSERT_EQUAL(axt_runf(NULL, NULL, "%s predict -q -o %s --max-iter 3 --heads 4 --dump-features %s "
+                             "--dump-attention %s %s", axt_axcon(), mat, npz, att, planted_msa()), 0);
     z = axt_slurp(npz, &len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(z);
     CU_ASSERT_PTR_NOT_NULL(memmem(z, len, "F.npy", 5));
+    CU_ASSERT_PTR_NOT_NULL(memmem(z, len, "A.npy", 5));
+    CU_ASSERT_PTR_NOT_NULL(memmem(z, len, "vnorm.npy", 9));
     free(z);
+    z = axt_slurp(att, &len);
+    CU_ASSERT_PTR_NOT_NULL(z && strstr(z, "# axcon attention maps v1 (-m attn): 4 heads"));
+    free(z);
+    snprintf(script, sizeof script,
+             "z = np.load(\"%s\"); A = z[\"A\"]; L = len(z[\"pos\"]); "
+             "assert A.shape == (4, L, L) and z[\"vnorm\"].shape == (4,), A.shape; "
+             "assert (A == A.transpose(0, 2, 1)).all() and (A >= 0).all(); "
+             "m = A.mean((1, 2)); assert abs(m - (L - 1) / L).max() < 1e-5, m; "
+             "assert (np.diagonal(A, 0, 1, 2) == 0).all()", npz);
+    numpy_check(script);
+    free(att);
     check_unwritable_side_file("-m mf", "--dump-features /nonexistent/f.npz", mat);
     free(npz);
     free(mat);

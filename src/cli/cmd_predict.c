@@ -97,11 +97,55 @@ static int dump_maps(void *vctx, const axcon_attn_maps_t *maps, axcon_error_t *e
     return st;
 }
 
+/* --dump-features with -m attn also keeps the trained model's attention maps, symmetrised and
+ * scaled to uniform = 1: Asym[h][i][j] = (L - 1) (A_hij + A_hji) / 2 (float), and the heads'
+ * value norms; they arrive before the head input. */
+typedef struct feat_maps {
+    size_t L, H;
+    float *A;     /* H x L x L */
+    double *vn;   /* H */
+} feat_maps_t;
+
+typedef struct feat_ctx {
+    side_file_t file;
+    feat_maps_t maps;
+    side_file_t *dump;   /* --dump-attention's file too, or NULL */
+} feat_ctx_t;
+
+static int keep_maps(void *vctx, const axcon_attn_maps_t *mp, axcon_error_t *err)
+{
+    feat_ctx_t *fc = vctx;
+    int st;
+    if (fc->dump && (st = dump_maps(fc->dump, mp, err)) != AXCON_OK) return st;
+    if (fc->maps.A) return AXCON_OK; /* one set of maps per run */
+    const size_t L = mp->L, H = mp->H;
+    if (L && H > SIZE_MAX / L / L / sizeof(float))
+        return axcon_error_set(err, AXCON_ENOMEM, "--dump-features: attention maps too large");
+    fc->maps.A = malloc(H * L * L * sizeof(float) + (H * L * L == 0));
+    fc->maps.vn = malloc(H * sizeof(double) + (H == 0));
+    if (!fc->maps.A || !fc->maps.vn)
+        return axcon_error_set(err, AXCON_ENOMEM, "--dump-features: no memory for %zu attention maps", H);
+    const double sc = L > 1 ? (double)(L - 1) / 2.0 : 0.0;
+    for (size_t h = 0; h < H; h++) {
+        const double *a = mp->A + h * L * L;
+        float *o = fc->maps.A + h * L * L;
+        for (size_t i = 0; i < L; i++)
+            for (size_t j = 0; j < L; j++) o[i * L + j] = (float)(sc * (a[i * L + j] + a[j * L + i]));
+        fc->maps.vn[h] = mp->value_norm[h];
+    }
+    fc->maps.L = L;
+    fc->maps.H = H;
+    return AXCON_OK;
+}
+
 /* --dump-features FILE.npz: what the contact head takes as input, as numpy arrays (opened
  * early like --dump-attention, committed after the prediction). */
 static int dump_features(void *vctx, const axcon_head_input_t *in, axcon_error_t *err)
 {
-    side_file_t *d = vctx;
+    feat_ctx_t *fc = vctx;
+    side_file_t *d = &fc->file;
+    const feat_maps_t *fm = &fc->maps;
+    const size_t HLL[3] = {fm->H, fm->L, fm->L};
     axcon_npz_t *z = NULL;
     const size_t L = in->L, LL[2] = {L, L}, LQ[2] = {L, AXCON_Q};
     const double neff = in->neff;
@@ -116,7 +160,9 @@ static int dump_features(void *vctx, const axcon_head_input_t *in, axcon_error_t
         (st = axcon_npz_add(z, "freq", AXCON_NPZ_F8, 2, LQ, in->freq, err)) != AXCON_OK ||
         (st = axcon_npz_add(z, "neff", AXCON_NPZ_F8, 0, NULL, &neff, err)) != AXCON_OK ||
         (st = axcon_npz_add(z, "nseq", AXCON_NPZ_I4, 0, NULL, &nseq, err)) != AXCON_OK ||
-        (st = axcon_npz_add(z, "ndistinct", AXCON_NPZ_I4, 0, NULL, &nd, err)) != AXCON_OK) {
+        (st = axcon_npz_add(z, "ndistinct", AXCON_NPZ_I4, 0, NULL, &nd, err)) != AXCON_OK ||
+        (fm->A && fm->L == L && (st = axcon_npz_add(z, "A", AXCON_NPZ_F4, 3, HLL, fm->A, err)) != AXCON_OK) ||
+        (fm->A && fm->L == L && (st = axcon_npz_add(z, "vnorm", AXCON_NPZ_F8, 1, HLL, fm->vn, err)) != AXCON_OK)) {
         axcon_npz_free(z);
         return st;
     }
@@ -147,7 +193,9 @@ static void predict_usage(FILE *fp)
             "                        norms as TSV (gzip if FILE ends in .gz); see README\n"
             "  --dump-features FILE  also write the contact head's inputs as a numpy .npz (pos, F =\n"
             "                        the method's APC scores, M = mean-field APC scores, freq, neff,\n"
-            "                        nseq, ndistinct; for training the head, scripts/train_head.py)\n"
+            "                        nseq, ndistinct; -m attn: A = the heads' attention maps,\n"
+            "                        symmetrised, uniform = 1, and vnorm = their value norms; for\n"
+            "                        training the head, scripts/train_head.py)\n"
             "  --save-couplings FILE plm, attn: also write the fitted Potts model as a numpy .npz:\n"
             "                        h (L x 21), J (L x L x 21 x 21) float32 in the zero-sum gauge,\n"
             "                        pos, seq, alphabet (4 L^2 441 bytes: 0.16 GB at L = 300)\n"
@@ -173,9 +221,10 @@ int axcon_cmd_predict(int argc, char **argv)
     cli_predopts_init(&p);
     const char *out_path = "-";
     side_file_t dump = {NULL, NULL, 0, "--dump-attention: the model produced no attention maps"};
-    side_file_t feat = {NULL, NULL, 0, "--dump-features: the prediction produced no head input"};
+    feat_ctx_t fc = {{NULL, NULL, 0, "--dump-features: the prediction produced no head input"}, {0, 0, NULL, NULL},
+                     NULL};
     side_file_t pot = {NULL, NULL, 0, "--save-couplings: the model handed over no couplings"};
-    side_file_t *const sides[] = {&pot, &feat, &dump}; /* commit order */
+    side_file_t *const sides[] = {&pot, &fc.file, &dump}; /* commit order */
     int c, r;
     optind = 1;
     opterr = 0; /* we print our own one-line errors */
@@ -192,7 +241,7 @@ int axcon_cmd_predict(int argc, char **argv)
             break;
         case CLI_OPT_FIRST_FREE + 1:
             if (!*optarg) return cli_usage_error(cmd, "--dump-features needs a file name");
-            feat.path = optarg;
+            fc.file.path = optarg;
             break;
         case CLI_OPT_FIRST_FREE + 2:
             if (!*optarg) return cli_usage_error(cmd, "--save-couplings needs a file name");
@@ -224,16 +273,24 @@ int axcon_cmd_predict(int argc, char **argv)
             return cli_fail(&err);
         }
     }
-    if (feat.path) {
+    if (fc.file.path) {
         p.po.head_input = dump_features;
-        p.po.head_input_ctx = &feat;
-        if (!p.dry_run && axcon_ofile_open(feat.path, &feat.of, &err) != AXCON_OK) {
+        p.po.head_input_ctx = &fc;
+        if (p.po.method == AXCON_METHOD_ATTN) { /* the attention maps go into the archive too */
+            fc.dump = p.po.attn_maps ? &dump : NULL;
+            p.po.attn_maps = keep_maps;
+            p.po.attn_maps_ctx = &fc;
+        }
+        if (!p.dry_run && axcon_ofile_open(fc.file.path, &fc.file.of, &err) != AXCON_OK) {
             axcon_ofile_abort(dump.of);
             axcon_ofile_abort(pot.of);
             return cli_fail(&err);
         }
     }
     int ok = cli_predict_file(argv[optind], out_path, &p, NULL, &err) == AXCON_OK;
-    if (finish_side_files(sides, 3, ok, &err) != AXCON_OK) return cli_fail(&err);
+    int st = finish_side_files(sides, 3, ok, &err);
+    free(fc.maps.A);
+    free(fc.maps.vn);
+    if (st != AXCON_OK) return cli_fail(&err);
     return AXCON_EXIT_OK;
 }
