@@ -62,6 +62,7 @@ struct axcon_pll_data {
     double wsum;
     /* the row tree (pll_tree.h) and whether the kernel walks it (use_tree) or sums every row */
     ax_pll_tree_t *tree;
+    float *tw;       /* n: the rows' weights in the tree's node order, as the kernel uses them */
     int use_tree;
     /* evaluation workspace, kept between calls (evaluations on one data object must not run
      * concurrently): per-thread scratch, per-position objective and field gradient */
@@ -126,7 +127,12 @@ static int tree_pays(const ax_pll_tree_t *t, size_t L)
 /* The row tree of d's rows, its sink one block past the L blocks of the kernel's scratch. */
 static int build_tree(axcon_pll_data_t *d, axcon_error_t *err)
 {
-    return ax_pll_tree_build(d->codes, d->off, d->n, d->L, (uint32_t)(d->L * BLK), &d->tree, err);
+    int st = ax_pll_tree_build(d->codes, d->off, d->n, d->L, (uint32_t)(d->L * BLK), &d->tree, err);
+    if (st != AXCON_OK) return st;
+    free(d->tw);
+    if (!(d->tw = ax_alloc(d->n, sizeof *d->tw, 0, "row tree weights", err))) return AXCON_ENOMEM;
+    for (size_t k = 0; k < d->n; k++) d->tw[k] = (float)d->w[d->tree->row[k]];
+    return AXCON_OK;
 }
 
 /* The weight sum and the gather offsets of the filled rows, then the row tree and the choice
@@ -261,9 +267,10 @@ double ax_pll_data_bytes(size_t L, size_t N, size_t ndistinct, int threads)
 {
     double Lf = (double)L, nu = (double)ndistinct, th = threads < 1 ? 1 : threads;
     /* the tree, when it is walked: fewer than 0.4 L changes per edge (tree_pays), each with 2
-     * offsets and up to 2 group entries, the group starts, 16 bytes per node, and per thread
+     * offsets and up to 2 group entries, the nodes' states by column (L bytes each), the group
+     * starts, 20 bytes per node, and per thread
      * n x 24 floats and doubles */
-    double tree = 6.4 * nu * Lf + 4.0 * Lf + 8.0 * 21.0 * Lf + 16.0 * nu + th * 288.0 * nu;
+    double tree = 7.4 * nu * Lf + 4.0 * Lf + 8.0 * 21.0 * Lf + 20.0 * nu + th * 288.0 * nu;
     double pairs = Lf * (Lf - 1.0) / 2.0; /* the symmetric write-out's pair states */
     return nu * Lf * 5.0 + 8.0 * nu + 16.0 * (double)N + 16.0 * Lf * 21.0 + th * 2.0 * Lf * 21.0 * 24.0 * 4.0 + tree +
            pairs;
@@ -281,6 +288,7 @@ void axcon_pll_data_free(axcon_pll_data_t *d)
     free(d->tz);
     free(d->tu);
     free(d->pstate);
+    free(d->tw);
     ax_pll_tree_free(d->tree);
     free(d);
 }
@@ -515,7 +523,8 @@ AI void tree_row_body(const axcon_pll_data_t *d, size_t i, float *E, const float
     const ax_pll_tree_t *t = d->tree;
     const size_t L = d->L, n = t->n;
     const uint32_t *chg = t->chg;
-    const uint8_t *cons = t->cons;
+    const uint8_t *cons = t->cons, *xi = t->xcol + i * n;
+    const float *tw = d->tw;
     double f = 0.0;
     v8f zc0 = vsplat(0), zc1 = vsplat(0), zc2 = vsplat(0);
     for (size_t j = 0; j < L; j++) {
@@ -562,7 +571,7 @@ AI void tree_row_body(const axcon_pll_data_t *d, size_t i, float *E, const float
         VST(zk, r0);
         VST(zk + 8, r1);
         VST(zk + 16, r2);
-        f += softmax_resid(hp, d->codes[row * L + i], (float)d->w[row], &r0, &r1, &r2);
+        f += softmax_resid(hp, xi[k], tw[k], &r0, &r1, &r2);
         if (!want_g) continue;
         acc_gh(ghi, &r0, &r1, &r2);
         double *u = U + k * QP;

@@ -42,6 +42,7 @@ void ax_pll_tree_free(ax_pll_tree_t *t)
     free(t->start);
     free(t->chg);
     free(t->cons);
+    free(t->xcol);
     free(t->gstart);
     free(t->gent);
     free(t);
@@ -180,7 +181,8 @@ int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_
     }
     t->nchg = t->start[n];
     if (!(t->chg = ax_alloc(2 * t->nchg + 2, sizeof *t->chg, 0, "row tree changes", err)) ||
-        !(t->cons = ax_alloc(L, 1, 0, "row tree consensus", err))) {
+        !(t->cons = ax_alloc(L, 1, 0, "row tree consensus", err)) ||
+        !(t->xcol = ax_alloc(n * L, 1, 0, "row tree states", err))) {
         st = AXCON_ENOMEM;
         goto ERROR;
     }
@@ -191,6 +193,9 @@ int ax_pll_tree_build(const uint8_t *codes, const uint32_t *off, size_t n, size_
             if (cnt[b] > cnt[best]) best = b;
         t->cons[j] = (uint8_t)best;
     }
+#pragma omp parallel for schedule(static)
+    for (size_t j = 0; j < L; j++)
+        for (size_t v = 0; v < n; v++) t->xcol[j * n + v] = codes[(size_t)t->row[v] * L + j];
 #pragma omp parallel for schedule(static)
     for (size_t m = 1; m < n; m++) {
         const size_t ra = t->row[m], rb = t->row[t->parent[m]];

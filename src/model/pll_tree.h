@@ -33,6 +33,8 @@ typedef struct {
     uint32_t *chg;    /* 2 per change: (gather offset of the node's state, of the parent's) */
     size_t nchg;      /* changes over all edges = the tree's total Hamming length */
     uint8_t *cons;    /* L: the most frequent state of each column (ties: the smaller) */
+    uint8_t *xcol;    /* L x n: xcol[j * n + k] = node k's state at column j (the kernel reads
+                         conditional j's targets in node order, contiguously) */
     /* The same changes grouped by (column, state) for the gradient's column pass: group
      * g = j * 21 + b holds, in increasing node order, 2k for every node k whose edge changes
      * column j to b and 2k + 1 for every node whose edge changes it from b, and 0 (the root)
