@@ -179,25 +179,17 @@ def main():
         if first:
             runs = {}
             stem = os.path.join(outdir, os.path.basename(msa))
-            pred = stem + ".%s.mat" % a.label
-            cmd = [a.axcon, "predict", "-q", "-t", str(a.threads), "-f", "mat", "-o", pred]
-            if a.method:
-                cmd += ["-m", a.method]
-            cmd += a.predict_opts.split() + [msa]
-            rc, wall, rss, err, cpu = timed(cmd, threads=a.threads)
-            runs[a.label] = (wall, rss, pred if rc == 0 else None, "mat", err if rc else "", cpu)
+            def run_axcon(binary, method, tool):   # one axcon configuration, its prediction in stem.TOOL.mat
+                out = stem + ".%s.mat" % tool
+                cmd = [binary, "predict", "-q", "-t", str(a.threads), "-f", "mat", "-o", out]
+                cmd += (["-m", method] if method else []) + a.predict_opts.split() + [msa]
+                rc, wall, rss, err, cpu = timed(cmd, threads=a.threads)
+                runs[tool] = (wall, rss, out if rc == 0 else None, "mat", err if rc else "", cpu)
+            run_axcon(a.axcon, a.method, a.label)
             for m, lab in zip(a.also, labels[1:]):
-                apred = stem + ".%s.mat" % lab
-                acmd = [a.axcon, "predict", "-q", "-t", str(a.threads), "-f", "mat", "-o", apred, "-m", m]
-                acmd += a.predict_opts.split() + [msa]
-                rc, wall, rss, err, cpu = timed(acmd, threads=a.threads)
-                runs[lab] = (wall, rss, apred if rc == 0 else None, "mat", err if rc else "", cpu)
+                run_axcon(a.axcon, m, lab)
             if have.get("baseline"):
-                bpred = stem + ".baseline.mat"
-                bcmd = [have["baseline"]] + cmd[1:]
-                bcmd[bcmd.index(pred)] = bpred
-                rc, wall, rss, err, cpu = timed(bcmd, threads=a.threads)
-                runs["baseline"] = (wall, rss, bpred if rc == 0 else None, "mat", err if rc else "", cpu)
+                run_axcon(have["baseline"], a.method, "baseline")
             if have.get("freecontact") or have.get("ccmpred"):
                 aln = stem + ".flat.aln"
                 subprocess.run([a.axcon, "convert", "-q", "-f", "aln", "-o", aln, msa], check=True)

@@ -152,9 +152,11 @@ static int pll_index_rows(axcon_pll_data_t *d, axcon_error_t *err)
     axcon_info("%zu distinct rows: spanning tree of mean edge %.3f L in %.2f s; %s", d->n,
                (double)d->tree->nchg / ((double)(d->n - 1) * (double)L), axcon_realtime() - t0,
                d->use_tree ? "the kernel walks the tree" : "the kernel sums every row");
-    if (!d->use_tree) {
+    if (!d->use_tree) { /* the tree and its node-order weights */
         ax_pll_tree_free(d->tree);
         d->tree = NULL;
+        free(d->tw);
+        d->tw = NULL;
     }
     return AXCON_OK;
 }
