@@ -163,7 +163,7 @@ static void test_net_channels_hand(void)
     freq[0 * 21 + 5] = 0.0;
     freq[0 * 21 + 4] = 0.5;
     freq[0 * 21 + 7] = 0.25;
-    axcon_head_input_t in = {n, pos, "attn", F, M, freq, 20.0, 30, 25};
+    axcon_head_input_t in = {n, pos, "attn", F, M, freq, 20.0, 30, 25, NULL, NULL};
     float *X = malloc(10 * nn * sizeof *X);
     axcon_error_t err;
     axcon_error_clear(&err);
@@ -217,12 +217,21 @@ static void test_net_channels_hand(void)
 static void check_fixture(const double *F, const float *fxX, const double *fxlogit, const char *what)
 {
     const size_t L = FX_L, nn = FX_L * FX_L;
-    axcon_head_input_t in = {L, fx_pos, what, F, fx_M, fx_freq, fx_neff, 100, 90};
-    const int C = axcon_head_nchannels(&in);
-    float *X = malloc((size_t)C * nn * sizeof *X);
-    double *out = malloc(nn * sizeof *out);
+    axcon_head_input_t in = {L, fx_pos, what, F, fx_M, fx_freq, fx_neff, 100, 90, NULL, NULL};
     axcon_error_t err;
     axcon_error_clear(&err);
+    double *pool = malloc(2 * nn * sizeof *pool);
+#ifdef FX_H /* the attn network takes the attention channels: pooled from the fixture's maps */
+    if (F) {
+        CU_ASSERT_EQUAL_FATAL(axcon_head_attn_pool_sym(L, FX_H, fx_A, fx_vnorm, pool, pool + nn, &err), AXCON_OK);
+        in.attn_mean = pool;
+        in.attn_max = pool + nn;
+    }
+#endif
+    const int C = axcon_head_nchannels(&in);
+    CU_ASSERT_EQUAL(C, axcon_head_net_channels(F != NULL));
+    float *X = malloc((size_t)C * nn * sizeof *X);
+    double *out = malloc(nn * sizeof *out);
     CU_ASSERT_EQUAL_FATAL(axcon_head_channels(&in, X, &err), AXCON_OK);
     double dx = 0.0;
     for (size_t t = 0; t < (size_t)C * nn; t++) dx = fmax(dx, fabs((double)X[t] - (double)fxX[t]));
@@ -244,6 +253,7 @@ static void check_fixture(const double *F, const float *fxX, const double *fxlog
     if (!(dl <= 1e-5) || !(dx <= 1e-6)) printf("%s: channels differ by %g, logits by %g\n", what, dx, dl);
     free(X);
     free(out);
+    free(pool);
 }
 
 static void test_net_fixture(void)
@@ -260,15 +270,112 @@ static void test_net_fixture(void)
     CU_ASSERT(axcon_head_bytes(949, 1) > 4.0 * 6 * 949 * 949);
 }
 
+/* Attention pooling by hand: L = 3, two heads with value norms 3 and 1 (weights 3/4, 1/4),
+ * head 0 rows (0 .5 .5) (.25 0 .75) (1 0 0), head 1 uniform; scale (L - 1) / 2 = 1, so the
+ * symmetrised maps are head 0: (0,1) .75, (0,2) 1.5, (1,2) .75 and head 1: 1 everywhere. */
+static void zscore3(const double v[3], double z[3])
+{
+    double mu = (v[0] + v[1] + v[2]) / 3.0, ss = 0.0;
+    for (int k = 0; k < 3; k++) ss += (v[k] - mu) * (v[k] - mu);
+    for (int k = 0; k < 3; k++) z[k] = (v[k] - mu) / sqrt(ss / 3.0);
+}
+
+static void test_attn_pool_hand(void)
+{
+    const double A[18] = {0, .5, .5, .25, 0, .75, 1, 0, 0, 0, .5, .5, .5, 0, .5, .5, .5, 0};
+    double vn[2] = {3.0, 1.0}, aw[9], am[9], aw2[9], am2[9];
+    int pos[3] = {1, 2, 3};
+    const double ew[3] = {log(.75 * .75 + .25 + 1e-3), log(.75 * 1.5 + .25 + 1e-3), log(.75 * .75 + .25 + 1e-3)};
+    const double em[3] = {log(1 + 1e-3), log(1.5 + 1e-3), log(1 + 1e-3)};
+    double zw[3], zm[3];
+    zscore3(ew, zw);
+    zscore3(em, zm);
+    axcon_attn_maps_t mp = {3, 2, pos, A, NULL, vn, NULL};
+    axcon_error_t err;
+    axcon_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_attn_pool(&mp, aw, am, &err), AXCON_OK);
+    const size_t pr[3][2] = {{0, 1}, {0, 2}, {1, 2}};
+    for (int k = 0; k < 3; k++) {
+        size_t i = pr[k][0], j = pr[k][1];
+        CU_ASSERT_DOUBLE_EQUAL(aw[i * 3 + j], zw[k], 1e-6); /* the maps are rounded to float first */
+        CU_ASSERT_DOUBLE_EQUAL(am[i * 3 + j], zm[k], 1e-6);
+        CU_ASSERT_EQUAL(aw[j * 3 + i], aw[i * 3 + j]);
+        CU_ASSERT_EQUAL(am[j * 3 + i], am[i * 3 + j]);
+        CU_ASSERT_EQUAL(aw[i * 3 + i], 0.0);
+    }
+    /* from the symmetrised maps (as --dump-features writes them): the same, bit for bit */
+    float S[18];
+    for (size_t h = 0; h < 2; h++)
+        for (size_t i = 0; i < 3; i++)
+            for (size_t j = 0; j < 3; j++) S[h * 9 + i * 3 + j] = (float)(A[h * 9 + i * 3 + j] + A[h * 9 + j * 3 + i]);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_attn_pool_sym(3, 2, S, vn, aw2, am2, &err), AXCON_OK);
+    CU_ASSERT(memcmp(aw, aw2, sizeof aw) == 0);
+    CU_ASSERT(memcmp(am, am2, sizeof am) == 0);
+    /* value norms all 0: equal weights, so head 0 at (0,2) gives (1.5 + 1) / 2 */
+    vn[0] = vn[1] = 0.0;
+    CU_ASSERT_EQUAL_FATAL(axcon_head_attn_pool(&mp, aw2, am2, &err), AXCON_OK);
+    const double eu[3] = {log(.875 + 1e-3), log(1.25 + 1e-3), log(.875 + 1e-3)};
+    zscore3(eu, zw);
+    CU_ASSERT_DOUBLE_EQUAL(aw2[0 * 3 + 2], zw[1], 1e-6);
+    CU_ASSERT(memcmp(am, am2, sizeof am) == 0); /* the maximum does not depend on the weights */
+    /* bad input */
+    vn[0] = -1.0;
+    CU_ASSERT_EQUAL(axcon_head_attn_pool(&mp, aw, am, &err), AXCON_EINPUT);
+    vn[0] = 1.0;
+    S[1] = NAN;
+    CU_ASSERT_EQUAL(axcon_head_attn_pool_sym(3, 2, S, vn, aw, am, &err), AXCON_EINPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "columns 1,2"));
+    CU_ASSERT_EQUAL(axcon_head_attn_pool_sym(3, 0, S, vn, aw, am, &err), AXCON_EINPUT);
+    CU_ASSERT_EQUAL(axcon_head_attn_pool_sym(1, 2, S, vn, aw, am, &err), AXCON_EINPUT);
+    CU_ASSERT_EQUAL(axcon_head_attn_pool(NULL, aw, am, &err), AXCON_EUSAGE);
+    /* the channels: 12 with the attention channels, in the third and fourth place... */
+    double M[9] = {0, 1, 2, 1, 0, 3, 2, 3, 0}, freq[63] = {0};
+    freq[0] = freq[21] = freq[42] = 1.0;
+    axcon_head_input_t in = {3, pos, "attn", M, M, freq, 10.0, 10, 10, aw, am};
+    float X[12 * 9];
+    CU_ASSERT_EQUAL(axcon_head_nchannels(&in), 12);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_channels(&in, X, &err), AXCON_OK);
+    CU_ASSERT_EQUAL(X[9 + 2], (float)aw[2]);
+    CU_ASSERT_EQUAL(X[18 + 2], (float)am[2]);
+    CU_ASSERT_EQUAL(X[27 + 2], X[0 + 2]); /* zM (M = F here) */
+    /* ...and a network that does not take them refuses the input (and the reverse) */
+    double out[9];
+    int wants = axcon_head_net_channels(1) == 12;
+    if (!wants) {
+        CU_ASSERT_EQUAL(axcon_head_apply(&in, out, &err), AXCON_EUSAGE);
+    } else {
+        in.attn_mean = in.attn_max = NULL;
+        CU_ASSERT_EQUAL(axcon_head_apply(&in, out, &err), AXCON_EUSAGE);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no attention channels"));
+    }
+    CU_ASSERT_EQUAL(axcon_head_net_channels(0), 8);
+#ifdef FX_H
+    CU_ASSERT_EQUAL(axcon_head_net_channels(1), 12);
+#else
+    CU_ASSERT_EQUAL(axcon_head_net_channels(1), 10);
+#endif
+}
+
+/* Attention channels for a hand-made attn input when the shipped network takes them: flat maps
+ * (uniform attention: both channels 0 after the z-score). */
+static void flat_attention(axcon_head_input_t *in, double *zeros)
+{
+    if (axcon_head_net_channels(1) != 12) return;
+    memset(zeros, 0, in->L * in->L * sizeof *zeros);
+    in->attn_mean = in->attn_max = zeros;
+}
+
 static void test_net_errors(void)
 {
     double F[4] = {0, 1, 1, 0}, freq[2 * 21] = {0}, out[4];
     int pos[2] = {1, 2};
-    float X[40];
+    float X[48];
     freq[0] = freq[21] = 1.0;
     axcon_error_t err;
     axcon_error_clear(&err);
-    axcon_head_input_t in = {2, pos, "attn", F, NULL, freq, 10.0, 10, 10};
+    double zeros[4];
+    axcon_head_input_t in = {2, pos, "attn", F, NULL, freq, 10.0, 10, 10, NULL, NULL};
+    flat_attention(&in, zeros);
     CU_ASSERT_EQUAL(axcon_head_channels(&in, X, &err), AXCON_EUSAGE); /* no mean-field map */
     CU_ASSERT_EQUAL(axcon_head_apply(NULL, out, &err), AXCON_EUSAGE);
     in.M = F;
@@ -300,8 +407,11 @@ static void test_net_planted_patch(void)
     F[2 * n + 20] = F[20 * n + 2] = 2.4;
     axcon_error_t err;
     axcon_error_clear(&err);
-    axcon_head_input_t in = {n, pos, "attn", F, F, freq, 200.0, 300, 250};
+    axcon_head_input_t in = {n, pos, "attn", F, F, freq, 200.0, 300, 250, NULL, NULL};
+    double *zeros = malloc(nn * sizeof *zeros);
+    flat_attention(&in, zeros);
     CU_ASSERT_EQUAL_FATAL(axcon_head_apply(&in, H, &err), AXCON_OK);
+    free(zeros);
     int above = 0;
     for (size_t a = 10; a <= 12; a++)
         for (size_t b = 28; b <= 30; b++) {
@@ -382,6 +492,7 @@ static void register_suites(void)
                                      {"planted_patch", test_planted_patch},
                                      {"cli_no_head", test_cli_no_head},
                                      {"net_channels_hand", test_net_channels_hand},
+                                     {"attn_pool_hand", test_attn_pool_hand},
                                      {"net_fixture (the training script's values)", test_net_fixture},
                                      {"net_errors", test_net_errors},
                                      {"net_planted_patch", test_net_planted_patch},

@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 
+#include "axcon/attn.h"
 #include "axcon/error.h"
 #include "axcon/prep.h"
 
@@ -50,6 +51,8 @@ typedef struct axcon_head_input {
     double neff;          /* sum of the sequence weights */
     size_t nseq;          /* sequences */
     size_t ndistinct;     /* distinct sequences */
+    const double *attn_mean; /* L x L: -m attn's pooled attention channels (axcon_head_attn_pool), */
+    const double *attn_max;  /* or NULL when the input has none (then no attention channels) */
 } axcon_head_input_t;
 
 /* Per column of the prepared alignment (axcon/prep.h, its weighted frequencies): gap
@@ -80,25 +83,48 @@ AXCON_API int axcon_head_scores(size_t n, const double *F, const double *M, cons
  *   rM     the same in M
  *   hsum   hyd_i + hyd_j, hyd = the column's frequency-weighted Kyte-Doolittle hydropathy / 4.5
  *   hprod  hyd_i * hyd_j
- * z-scores use the population standard deviation (1 when it is 0) and put 0 on the diagonal.
- * With a model map (F not NULL) the attn network takes all ten channels in this order; without
- * one (-m mf) the mf network takes the eight without zF and rF. Each is a small ensemble of
- * networks trained alike from different seeds; their logits are averaged. Trained by
- * scripts/train_head.py (grouped cross-validation; the README gives the figures); inference in
- * src/score/cnn.c. Output: a logit of C-beta contact per pair, symmetric. The default head of
- * attn and mf. Identical results for any thread count. */
+ *   aw     -m attn's trained attention, pooled over its H heads: with the maps symmetrised and
+ *          scaled so uniform attention is 1, S_h(i,j) = float((L - 1) (A_hij + A_hji) / 2), and
+ *          value weights w_h = |V_h| / sum_h' |V_h'| (1/H when all are 0), aw = z(log(sum_h w_h
+ *          S_h + 1e-3)); heads are not aligned across families, so only poolings that do not
+ *          depend on their order are inputs
+ *   amax   z(log(max_h S_h + 1e-3)), the strongest head
+ * z-scores (z) use the population standard deviation over the pairs i < j (1 when it is 0) and
+ * put 0 on the diagonal. With a model map (F not NULL) the attn network takes zF, aw, amax, zM,
+ * gap, ent, sep, depth, rF, rM, hsum, hprod in this order (aw and amax only when the input has
+ * them: see axcon_head_net_channels); without one (-m mf) the mf network takes the eight
+ * without zF, aw, amax and rF. Each is a small ensemble of networks trained alike from
+ * different seeds; their logits are averaged. Trained by scripts/train_head.py (grouped
+ * cross-validation; the README gives the figures); inference in src/score/cnn.c. Output: a
+ * logit of C-beta contact per pair, symmetric. The default head of attn and mf. Identical
+ * results for any thread count. */
 
-#define AXCON_HEAD_MAX_CHANNELS 10
+#define AXCON_HEAD_MAX_CHANNELS 12
 
-/* Number of input channels for this input: 10 with a model map, 8 without. */
+/* Number of input channels of this input: 12 with a model map and attention channels, 10 with
+ * a model map only, 8 without. */
 AXCON_API int axcon_head_nchannels(const axcon_head_input_t *in);
+
+/* Number of input channels the shipped network takes (with or without a model map): for the
+ * model map, 12 when it takes the attention channels, 10 when not; 8 without. */
+AXCON_API int axcon_head_net_channels(int with_model_map);
 
 /* The channels above into X (nchannels x L x L floats, X[(c*L + i)*L + j]). EUSAGE on a NULL
  * or incomplete input, EINPUT when L < 2. */
 AXCON_API int axcon_head_channels(const axcon_head_input_t *in, float *X, axcon_error_t *err);
 
+/* The attention channels aw and amax (L x L doubles each, symmetric, diagonal 0) of a trained
+ * model's maps (axcon/attn.h: rows of A sum to 1). EINPUT when L < 2 or H = 0. */
+AXCON_API int axcon_head_attn_pool(const axcon_attn_maps_t *maps, double *aw, double *amax, axcon_error_t *err);
+
+/* The same from maps already symmetrised and scaled (S: H x L x L floats, S_h(i,j) as above,
+ * what `axcon predict --dump-features` writes as A) and the value norms vnorm (H). */
+AXCON_API int axcon_head_attn_pool_sym(size_t L, size_t H, const float *S, const double *vnorm, double *aw,
+                                       double *amax, axcon_error_t *err);
+
 /* The network's logits into out (L x L, symmetric, diagonal 0); out may not alias the inputs.
- * EINTERNAL on a non-finite logit. */
+ * EUSAGE when the input's channels are not the network's (axcon_head_net_channels); EINTERNAL
+ * on a non-finite logit. */
 AXCON_API int axcon_head_apply(const axcon_head_input_t *in, double *out, axcon_error_t *err);
 
 /* Peak bytes axcon_head_apply allocates for L columns (channels, network planes). */

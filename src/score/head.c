@@ -210,7 +210,82 @@ static void zscore_f(size_t n, const double *S, float *Z)
 
 static const ax_cnn_ens_t *net_for(int with_model_map) { return with_model_map ? &ax_head_net_attn : &ax_head_net_mf; }
 
-int axcon_head_nchannels(const axcon_head_input_t *in) { return in && in->F ? 10 : 8; }
+int axcon_head_nchannels(const axcon_head_input_t *in)
+{
+    return in && in->F ? (in->attn_mean && in->attn_max ? 12 : 10) : 8;
+}
+
+int axcon_head_net_channels(int with_model_map) { return net_for(with_model_map)->nets[0].cin; }
+
+/* ---- the attention channels: value-weighted mean and maximum over the heads of the
+ * symmetrised maps (scaled so uniform = 1, rounded to float as --dump-features writes them),
+ * each as a z-scored log. The upper triangle in 64 x 64 tiles (the raw maps are read at (i, j)
+ * and (j, i)); heads summed in order, so the same for any thread count. */
+#define POOL_TILE 64
+#define POOL_EPS 1e-3
+
+static int attn_pool(size_t L, size_t H, const double *A, const float *S, const double *vnorm, double *aw,
+                     double *amax, axcon_error_t *err)
+{
+    if ((!A && !S) || !vnorm || !aw || !amax) return axcon_error_set(err, AXCON_EUSAGE, "head: NULL argument");
+    if (L < 2 || H == 0)
+        return axcon_error_set(err, AXCON_EINPUT, "head: attention maps of %zu heads over %zu columns", H, L);
+    double vs = 0.0;
+    for (size_t h = 0; h < H; h++) {
+        if (!(vnorm[h] >= 0.0) || !isfinite(vnorm[h]))
+            return axcon_error_set(err, AXCON_EINPUT, "head: value norm %g of head %zu", vnorm[h], h + 1);
+        vs += vnorm[h];
+    }
+    const size_t LL = L * L;
+    const double sc = (double)(L - 1) / 2.0;
+    for (size_t t = 0; t < LL; t++) {
+        aw[t] = 0.0;
+        amax[t] = -HUGE_VAL;
+    }
+    for (size_t h = 0; h < H; h++) {
+        const double w = vs > 0.0 ? vnorm[h] / vs : 1.0 / (double)H;
+        const double *a = A ? A + h * LL : NULL;
+        const float *sh = S ? S + h * LL : NULL;
+        for (size_t bi = 0; bi < L; bi += POOL_TILE)
+            for (size_t bj = bi; bj < L; bj += POOL_TILE) {
+                const size_t ei = bi + POOL_TILE < L ? bi + POOL_TILE : L;
+                const size_t ej = bj + POOL_TILE < L ? bj + POOL_TILE : L;
+                for (size_t i = bi; i < ei; i++)
+                    for (size_t j = (bj > i + 1 ? bj : i + 1); j < ej; j++) {
+                        const size_t t = i * L + j;
+                        const float v = sh ? sh[t] : (float)(sc * (a[t] + a[j * L + i]));
+                        aw[t] += w * (double)v;
+                        if ((double)v > amax[t]) amax[t] = v;
+                    }
+            }
+    }
+    for (size_t i = 0; i < L; i++)
+        for (size_t j = i + 1; j < L; j++) {
+            const size_t t = i * L + j;
+            if (!(aw[t] >= 0.0) || !(amax[t] >= 0.0) || !isfinite(aw[t]) || !isfinite(amax[t]))
+                return axcon_error_set(err, AXCON_EINPUT, "head: attention of columns %zu,%zu is not a weight in "
+                                       "[0, inf)", i + 1, j + 1);
+            aw[j * L + i] = aw[t] = log(aw[t] + POOL_EPS);
+            amax[j * L + i] = amax[t] = log(amax[t] + POOL_EPS);
+        }
+    for (size_t i = 0; i < L; i++) aw[i * L + i] = amax[i * L + i] = 0.0;
+    zscore(L, aw, aw); /* in place: each entry only depends on itself and the moments */
+    zscore(L, amax, amax);
+    return AXCON_OK;
+}
+
+int axcon_head_attn_pool(const axcon_attn_maps_t *maps, double *aw, double *amax, axcon_error_t *err)
+{
+    if (!maps || !maps->A) return axcon_error_set(err, AXCON_EUSAGE, "head: NULL argument");
+    return attn_pool(maps->L, maps->H, maps->A, NULL, maps->value_norm, aw, amax, err);
+}
+
+int axcon_head_attn_pool_sym(size_t L, size_t H, const float *S, const double *vnorm, double *aw, double *amax,
+                             axcon_error_t *err)
+{
+    if (!S) return axcon_error_set(err, AXCON_EUSAGE, "head: NULL argument");
+    return attn_pool(L, H, NULL, S, vnorm, aw, amax, err);
+}
 
 /* Kyte-Doolittle hydropathy of the states (ARNDCQEGHILKMFPSTWYV, gap 0), divided by 4.5. */
 static const double g_kd[AXCON_Q] = {1.8 / 4.5,  -4.5 / 4.5, -3.5 / 4.5, -3.5 / 4.5, 2.5 / 4.5,  -3.5 / 4.5, -3.5 / 4.5,
@@ -270,6 +345,13 @@ int axcon_head_channels(const axcon_head_input_t *in, float *X, axcon_error_t *e
     if (in->F) {
         zscore_f(L, in->F, x);
         x += LL;
+        if (in->attn_mean && in->attn_max) {
+            for (size_t t = 0; t < LL; t++) {
+                x[t] = (float)in->attn_mean[t];
+                x[LL + t] = (float)in->attn_max[t];
+            }
+            x += 2 * LL;
+        }
     }
     zscore_f(L, in->M, x);
     float *cg = x + LL, *ce = cg + LL, *cs = ce + LL, *cd = cs + LL, *r = cd + LL;
@@ -307,9 +389,13 @@ int axcon_head_apply(const axcon_head_input_t *in, double *out, axcon_error_t *e
     size_t n;
     if (ax_mul_ok(L, L, &n) != 0 || ax_mul_ok(n, (size_t)C, &n) != 0)
         return axcon_error_set(err, AXCON_ENOMEM, "head: %zu columns too many", L);
+    const ax_cnn_ens_t *ens = net_for(in->F != NULL);
+    if (ens->nets[0].cin != C)
+        return axcon_error_set(err, AXCON_EUSAGE, "head: the %s network takes %d input channels, this input has %d%s",
+                               in->F ? "attn" : "mf", ens->nets[0].cin, C,
+                               in->F && ens->nets[0].cin == 12 ? " (no attention channels)" : "");
     float *X = ax_alloc(n, sizeof *X, 0, "head: input channels", err);
     if (!X) return AXCON_ENOMEM;
-    const ax_cnn_ens_t *ens = net_for(in->F != NULL);
     double *tmp = NULL;
     int rc = axcon_head_channels(in, X, err);
     if (rc == AXCON_OK && ens->n > 1 && !(tmp = ax_alloc(L * L, sizeof *tmp, 0, "head: member logits", err)))

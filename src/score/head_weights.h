@@ -1,8 +1,8 @@
 /* head_weights.h - the trained contact networks (private; defined in head_weights.c, which
- * scripts/train_head.py generates): ax_head_net_attn over the ten input channels (with the
- * model's map), ax_head_net_mf over the eight without it. See axcon/head.h for the channels.
- * Each is an ensemble: n networks trained alike from different seeds, whose logits are averaged
- * (in member order, in double). */
+ * scripts/train_head.py generates): ax_head_net_attn over the model's map and the others (ten
+ * input channels, or twelve with the attention channels), ax_head_net_mf over the eight without
+ * them. See axcon/head.h for the channels. Each is an ensemble: n networks trained alike from
+ * different seeds, whose logits are averaged (in member order, in double). */
 #ifndef AXCON_SCORE_HEAD_WEIGHTS_H
 #define AXCON_SCORE_HEAD_WEIGHTS_H
 

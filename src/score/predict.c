@@ -207,8 +207,6 @@ static void attn_opts(const axcon_predict_opts_t *o, axcon_attn_opts_t *ao)
     if (o->attn_max_iter > 0) ao->max_iter = o->attn_max_iter;
     if (o->attn_tol > 0) ao->tol = o->attn_tol;
     if (ao->min_iter > ao->max_iter) ao->min_iter = ao->max_iter;
-    ao->maps_cb = o->attn_maps;
-    ao->maps_ctx = o->attn_maps_ctx;
 }
 
 /* The models hand over their fitted Potts model; the caller's callback also gets the alignment. */
@@ -223,10 +221,37 @@ static int potts_tramp(void *ctx, const axcon_potts_t *m, axcon_error_t *err)
     return t->o->potts(t->o->potts_ctx, t->msa, m, err);
 }
 
+/* Whether -m attn pools its trained attention maps for the network head (the shipped attn
+ * network takes the two attention channels of axcon/head.h). */
+static int wants_attn_pool(const axcon_predict_opts_t *o)
+{
+    return o->method == AXCON_METHOD_ATTN && o->apc && o->head == AXCON_HEAD_NET && axcon_head_net_channels(1) == 12;
+}
+
+/* The trained maps go to the caller's callback (if any), then are pooled into the head's two
+ * attention channels (pool: 2 x L x L, or NULL for none); one set per run. */
+typedef struct maps_tramp {
+    const axcon_predict_opts_t *o;
+    double *pool;
+    int pooled;
+} maps_tramp_t;
+
+static int maps_tramp(void *ctx, const axcon_attn_maps_t *mp, axcon_error_t *err)
+{
+    maps_tramp_t *t = ctx;
+    int rc;
+    if (t->o->attn_maps && (rc = t->o->attn_maps(t->o->attn_maps_ctx, mp, err)) != AXCON_OK) return rc;
+    if (!t->pool || t->pooled) return AXCON_OK;
+    if ((rc = axcon_head_attn_pool(mp, t->pool, t->pool + mp->L * mp->L, err)) != AXCON_OK) return rc;
+    t->pooled = 1;
+    return AXCON_OK;
+}
+
 /* The model's raw scores into S. For attn, *mfapc receives the APC-corrected mean-field map
- * (allocated here) that seeded its warm start, for the contact head to reuse. */
+ * (allocated here) that seeded its warm start, for the contact head to reuse, and *pool the
+ * head's two attention channels (allocated here; NULL when the head does not take them). */
 static int run_model(const axcon_prep_t *p, const axcon_predict_opts_t *o, double *S, double **mfapc,
-                     axcon_error_t *err)
+                     double **pool, axcon_error_t *err)
 {
     switch (o->method) {
     case AXCON_METHOD_MF: return axcon_mf_scores(p, o->mf_pseudocount, AXCON_MF_AUTO, S, err);
@@ -250,28 +275,39 @@ static int run_model(const axcon_prep_t *p, const axcon_predict_opts_t *o, doubl
         attn_opts(o, &ao);
         ao.mem_limit = attn_mem_limit(o, axcon_prep_nseq(p), L, axcon_prep_ndistinct(p), ax_max_threads());
         potts_tramp_t tr = {o, msa};
+        maps_tramp_t mt = {o, NULL, 0};
         if (o->potts) {
             ao.potts_cb = potts_tramp;
             ao.potts_ctx = &tr;
         }
-        if (ao.maps_cb) {
-            if (!(pos = ax_alloc(L, sizeof *pos, 0, "attn: query positions", err))) {
-                free(M);
-                return AXCON_ENOMEM;
-            }
-            for (size_t c = 0; c < L; c++) pos[c] = axcon_msa_col_pos(msa, c);
+        rc = AXCON_OK;
+        if (o->attn_maps) {
+            if (!(pos = ax_alloc(L, sizeof *pos, 0, "attn: query positions", err))) rc = AXCON_ENOMEM;
+            else
+                for (size_t c = 0; c < L; c++) pos[c] = axcon_msa_col_pos(msa, c);
             ao.maps_pos = pos;
         }
-        if ((rc = axcon_mf_scores(p, o->mf_pseudocount, AXCON_MF_AUTO, M, err)) == AXCON_OK) {
+        if (rc == AXCON_OK && wants_attn_pool(o) &&
+            !(mt.pool = ax_alloc(2 * L * L, sizeof *mt.pool, 0, "head: attention channels", err)))
+            rc = AXCON_ENOMEM;
+        if (o->attn_maps || mt.pool) {
+            ao.maps_cb = maps_tramp;
+            ao.maps_ctx = &mt;
+        }
+        if (rc == AXCON_OK && (rc = axcon_mf_scores(p, o->mf_pseudocount, AXCON_MF_AUTO, M, err)) == AXCON_OK) {
             axcon_apc(M, L);
             rc = axcon_attn_scores(p, &ao, M, S, err);
         }
+        if (rc == AXCON_OK && mt.pool && !mt.pooled)
+            rc = axcon_error_set(err, AXCON_EINTERNAL, "attn: the trained model handed over no attention maps");
         free(pos);
         if (rc != AXCON_OK) {
             free(M);
+            free(mt.pool);
             return rc;
         }
         *mfapc = M;
+        *pool = mt.pool;
         return AXCON_OK;
     }
     }
@@ -312,9 +348,9 @@ static int check_informative(const axcon_msa_t *msa, int *novar, axcon_error_t *
 /* The contact head `apply` (axcon_head_kind_t; AXCON_HEAD_NONE: none) and/or the head_input
  * hook over S, the method's scores after APC (replaced by the head's scores). *M: the APC
  * mean-field map of the run (attn), computed here when the method did not need it (plm, or
- * attn without variation); -m mf's own map is S. */
+ * attn without variation); -m mf's own map is S. pool: -m attn's attention channels or NULL. */
 static int run_head(const axcon_prep_t *p, const axcon_predict_opts_t *o, const char *mname, int apply, double *S,
-                    double **M, axcon_error_t *err)
+                    double **M, const double *pool, axcon_error_t *err)
 {
     const size_t L = axcon_prep_ncol(p), LL = L * L;
     int rc = AXCON_OK;
@@ -329,7 +365,7 @@ static int run_head(const axcon_prep_t *p, const axcon_predict_opts_t *o, const 
     }
     const axcon_head_input_t in = {L, pos, mname, o->method == AXCON_METHOD_MF ? NULL : S,
                                    o->method == AXCON_METHOD_MF ? S : *M, axcon_prep_freq(p), axcon_prep_neff(p),
-                                   axcon_prep_nseq(p), axcon_prep_ndistinct(p)};
+                                   axcon_prep_nseq(p), axcon_prep_ndistinct(p), pool, pool ? pool + LL : NULL};
     if (rc == AXCON_OK && o->head_input) {
         rc = o->head_input(o->head_input_ctx, &in, err);
         if (rc > 0) rc = axcon_error_set(err, AXCON_EINTERNAL, "head input callback returned %d", rc);
@@ -363,7 +399,7 @@ static int run_head(const axcon_prep_t *p, const axcon_predict_opts_t *o, const 
 int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_cmap_t **out, axcon_error_t *err)
 {
     int status = AXCON_OK;
-    double *S = NULL, *raw = NULL, *M = NULL;
+    double *S = NULL, *raw = NULL, *M = NULL, *pool = NULL;
     axcon_prep_t *prep = NULL;
     axcon_cmap_t *cm = NULL;
     axcon_predict_opts_t defaults;
@@ -405,7 +441,7 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
         axcon_warn("shallow alignment (Neff %.1f for %zu columns): contact predictions will be unreliable", neff, L);
 
     if (!(S = ax_alloc(LL, sizeof *S, 1, "score matrix", err))) { status = AXCON_ENOMEM; goto done; }
-    if (!novar && (status = run_model(prep, o, S, &M, err)) != AXCON_OK) goto done;
+    if (!novar && (status = run_model(prep, o, S, &M, &pool, err)) != AXCON_OK) goto done;
     size_t bad = first_nonfinite(S, L);
     if (bad < LL) {
         status = axcon_error_set(err, AXCON_EINTERNAL, "method %s produced a non-finite score at columns %zu,%zu",
@@ -421,7 +457,7 @@ int axcon_predict(const axcon_msa_t *msa, const axcon_predict_opts_t *o, axcon_c
     int apply = o->apc && !novar ? (int)o->head : AXCON_HEAD_NONE;
     if (o->method == AXCON_METHOD_PLM || (apply == AXCON_HEAD_LINEAR && o->method != AXCON_METHOD_ATTN))
         apply = AXCON_HEAD_NONE;
-    if ((apply || o->head_input) && (status = run_head(prep, o, mname, apply, S, &M, err)) != AXCON_OK) goto done;
+    if ((apply || o->head_input) && (status = run_head(prep, o, mname, apply, S, &M, pool, err)) != AXCON_OK) goto done;
     if (o->mf_sharpen > 0 && o->method == AXCON_METHOD_MF) {
         if ((status = axcon_mf_sharpen(S, L, o->mf_sharpen, o->mf_tau, err)) != AXCON_OK) goto done;
     }
@@ -452,6 +488,7 @@ done:
     free(S);
     free(raw);
     free(M);
+    free(pool);
     return status;
 }
 
@@ -510,6 +547,7 @@ int axcon_predict_estimate(const axcon_msa_t *msa, const axcon_predict_opts_t *o
         if (o->potts) b += 4.0 * 441.0 * (double)L * ((double)L - 1.0) / 2.0 + 4.0 * 441.0 * (double)L; /* J, a row */
         if (mb > b) b = mb;
         b += 8.0 * LL;
+        if (wants_attn_pool(o)) b += 16.0 * LL; /* the head's attention channels, made from the trained maps */
         t += mt;
         break;
     }
@@ -518,6 +556,7 @@ int axcon_predict_estimate(const axcon_msa_t *msa, const axcon_predict_opts_t *o
     if (o->head == AXCON_HEAD_NET && o->apc && o->method != AXCON_METHOD_PLM) { /* after the model is freed */
         double hb = axcon_head_bytes(L, o->method == AXCON_METHOD_ATTN) + 8.0 * LL;
         if (o->method == AXCON_METHOD_ATTN) hb += 8.0 * LL; /* the kept mean-field map */
+        if (wants_attn_pool(o)) hb += 16.0 * LL;            /* and attention channels */
         if (hb > b) b = hb;
         t += 2.5e-9 * (double)axcon_head_nparams(o->method == AXCON_METHOD_ATTN) * LL / 9.0 / threads;
     } else if (o->head == AXCON_HEAD_LINEAR && o->apc && o->method == AXCON_METHOD_ATTN) {
