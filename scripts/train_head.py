@@ -208,13 +208,13 @@ def channels(z, with_F, pos=None):
     sep = np.log1p(np.abs(pos[:, None].astype(np.float64) - pos[None, :])) / 7.0
     depth = math.log1p(float(z["neff"]) / math.sqrt(L)) / 5.0
     ch = [zscore(z["F"])] if with_F else []
-    if with_F and ATTN_MAPS:
-        ch += attn_channels(z)
     ch += [zscore(M), gap[:, None] + gap[None, :], ent[:, None] + ent[None, :], sep, np.full((L, L), depth)]
     if EXT:
         hyd = f @ KD
         ch += ([rank_map(z["F"])] if with_F else []) + [rank_map(M), hyd[:, None] + hyd[None, :],
                                                          hyd[:, None] * hyd[None, :]]
+    if with_F and ATTN_MAPS:  # last, so that a network without them takes a prefix of the planes
+        ch += attn_channels(z)
     return np.stack(ch).astype(np.float32)
 
 
@@ -498,8 +498,8 @@ def write_fixture(path, torch, nets):
         for net in members:
             nd = build(torch, net.inp.in_channels, net.inp.out_channels, net.dils).double()
             nd.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
-            with torch.no_grad():
-                y = nd(torch.from_numpy(X.astype(np.float64))[None], rnd)[0].numpy()
+            with torch.no_grad():  # a member takes the first in_channels planes
+                y = nd(torch.from_numpy(X[:net.inp.in_channels].astype(np.float64))[None], rnd)[0].numpy()
             lg += (y + y.T) / 2
         lg /= len(members)
         lines.append("static const double fx_logit_%s[%d] = {%s};\n" % (tag, lg.size, ", ".join("%.17g" % x for x in lg.ravel())))
@@ -541,7 +541,8 @@ def main():
     ap.add_argument("--write-fixture")
     ap.add_argument("--save-nets", help="keep the final networks in DIR/<method>.pt (torch state dicts)")
     ap.add_argument("--load-nets", help="take the final networks from DIR/<method>.pt (no CV, no training), "
-                    "e.g. to write one C file from networks trained by separate runs")
+                    "e.g. to write one C file from networks trained by separate runs; DIR1,DIR2,...: one ensemble "
+                    "of the members of every directory (each member takes the first channels it was trained on)")
     a = ap.parse_args()
     a.dils = [int(x) for x in a.dilations.split(",")]
     global EXT, LONG_WEIGHT, ATTN_MAPS
@@ -578,21 +579,31 @@ def main():
         with_F = tag == "attn"
         if a.load_nets:  # no training: the channel count from one family's features is all it needs
             cin = channels(np.load(paths[os.path.join(a.bench, rows[0]["msa"])][1.0]), with_F).shape[0]
-            saved = torch.load(os.path.join(a.load_nets, tag + ".pt"))
-            if saved["cin"] != cin:   # width and dilations are the saved networks' own (one per method)
-                raise SystemExit("%s: networks of %d input channels; these features give %d" % (
-                    os.path.join(a.load_nets, tag + ".pt"), saved["cin"], cin))
-            members = []
-            for st in saved["members"]:
-                net = build(torch, cin, saved["width"], saved["dils"])
-                net.load_state_dict(st)
-                net.eval()
-                net.dils = list(saved["dils"])
-                members.append(net)
+            members, groups_ = [], []
+            for d in a.load_nets.split(","):  # one ensemble from the members of every directory
+                path = os.path.join(d, tag + ".pt")
+                if not os.path.exists(path):
+                    continue
+                saved = torch.load(path)
+                if saved["cin"] > cin:   # width and dilations are the saved networks' own
+                    raise SystemExit("%s: networks of %d input channels; these features give %d" % (
+                        path, saved["cin"], cin))
+                for st in saved["members"]:
+                    net = build(torch, saved["cin"], saved["width"], saved["dils"])
+                    net.load_state_dict(st)
+                    net.eval()
+                    net.dils = list(saved["dils"])
+                    members.append(net)
+                groups_.append("%d of width %d, dilations %s, %d channels" % (
+                    len(saved["members"]), saved["width"], list(saved["dils"]), saved["cin"]))
+                print("# %s: %d final network(s) of width %d, %d channels, loaded from %s" % (
+                    tag, len(saved["members"]), saved["width"], saved["cin"], d), flush=True)
+            if not members:
+                raise SystemExit("--load-nets %s: no %s.pt" % (a.load_nets, tag))
+            if max(n.inp.in_channels for n in members) != cin:
+                raise SystemExit("%s: no loaded network takes all %d channels of these features" % (tag, cin))
             nets.append((tag, members))
-            shape[tag] = (saved["width"], list(saved["dils"]))
-            print("# %s: %d final network(s) of width %d loaded from %s" % (
-                tag, len(members), saved["width"], a.load_nets), flush=True)
+            shape[tag] = " + ".join(groups_)
             continue
         fams = [load_family(r, a.bench, paths[os.path.join(a.bench, r["msa"])], with_F) for r in rows]
         for d, r in zip(fams, rows):
@@ -612,7 +623,7 @@ def main():
                 net.dils = a.dils
                 members.append(net)
             nets.append((tag, members))
-            shape[tag] = (a.width, a.dils)
+            shape[tag] = "%d of width %d, dilations %s, %d channels" % (a.ensemble, a.width, a.dils, cin)
             print("# %s: final network(s) (%d) trained on all %d families for %d epochs" % (
                 tag, a.ensemble, len(fams), epochs), flush=True)
             if a.save_nets:
@@ -621,7 +632,7 @@ def main():
                                 members=[n.state_dict() for n in members]), os.path.join(a.save_nets, tag + ".pt"))
     if a.write_c:
         write_c(a.write_c, nets, "%s; seeds from %d, lr %g, weight decay %g." % (
-            "; ".join("%s: %d member(s), width %d, dilations %s" % ((t, len(m)) + shape[t]) for t, m in nets),
+            "; ".join("%s: %d member(s), %s" % (t, len(m), shape[t]) for t, m in nets),
             a.seed, a.lr, a.wd))
     if a.write_fixture:
         write_fixture(a.write_fixture, torch, nets)

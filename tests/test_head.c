@@ -328,16 +328,23 @@ static void test_attn_pool_hand(void)
     CU_ASSERT_EQUAL(axcon_head_attn_pool_sym(3, 0, S, vn, aw, am, &err), AXCON_EINPUT);
     CU_ASSERT_EQUAL(axcon_head_attn_pool_sym(1, 2, S, vn, aw, am, &err), AXCON_EINPUT);
     CU_ASSERT_EQUAL(axcon_head_attn_pool(NULL, aw, am, &err), AXCON_EUSAGE);
-    /* the channels: 12 with the attention channels, in the third and fourth place... */
+    /* the channels: 12 with the attention channels, appended after the ten others... */
     double M[9] = {0, 1, 2, 1, 0, 3, 2, 3, 0}, freq[63] = {0};
     freq[0] = freq[21] = freq[42] = 1.0;
     axcon_head_input_t in = {3, pos, "attn", M, M, freq, 10.0, 10, 10, aw, am};
     float X[12 * 9];
     CU_ASSERT_EQUAL(axcon_head_nchannels(&in), 12);
     CU_ASSERT_EQUAL_FATAL(axcon_head_channels(&in, X, &err), AXCON_OK);
-    CU_ASSERT_EQUAL(X[9 + 2], (float)aw[2]);
-    CU_ASSERT_EQUAL(X[18 + 2], (float)am[2]);
-    CU_ASSERT_EQUAL(X[27 + 2], X[0 + 2]); /* zM (M = F here) */
+    CU_ASSERT_EQUAL(X[10 * 9 + 2], (float)aw[2]);
+    CU_ASSERT_EQUAL(X[11 * 9 + 2], (float)am[2]);
+    CU_ASSERT_EQUAL(X[9 + 2], X[0 + 2]); /* zM (M = F here) */
+    float X10[10 * 9];
+    in.attn_mean = in.attn_max = NULL; /* without them: the same first ten planes */
+    CU_ASSERT_EQUAL(axcon_head_nchannels(&in), 10);
+    CU_ASSERT_EQUAL_FATAL(axcon_head_channels(&in, X10, &err), AXCON_OK);
+    CU_ASSERT(memcmp(X, X10, sizeof X10) == 0);
+    in.attn_mean = aw;
+    in.attn_max = am;
     /* ...and a network that does not take them refuses the input (and the reverse) */
     double out[9];
     int wants = axcon_head_net_channels(1) == 12;

@@ -90,14 +90,14 @@ AXCON_API int axcon_head_scores(size_t n, const double *F, const double *M, cons
  *          depend on their order are inputs
  *   amax   z(log(max_h S_h + 1e-3)), the strongest head
  * z-scores (z) use the population standard deviation over the pairs i < j (1 when it is 0) and
- * put 0 on the diagonal. With a model map (F not NULL) the attn network takes zF, aw, amax, zM,
- * gap, ent, sep, depth, rF, rM, hsum, hprod in this order (aw and amax only when the input has
- * them: see axcon_head_net_channels); without one (-m mf) the mf network takes the eight
- * without zF, aw, amax and rF. Each is a small ensemble of networks trained alike from
- * different seeds; their logits are averaged. Trained by scripts/train_head.py (grouped
- * cross-validation; the README gives the figures); inference in src/score/cnn.c. Output: a
- * logit of C-beta contact per pair, symmetric. The default head of attn and mf. Identical
- * results for any thread count. */
+ * put 0 on the diagonal. With a model map (F not NULL) the channels are zF, zM, gap, ent, sep,
+ * depth, rF, rM, hsum, hprod, then aw and amax when the input has them (see
+ * axcon_head_net_channels); without one (-m mf) the eight without zF, rF, aw and amax. Each
+ * network is a small ensemble whose logits are averaged; a member may take only the first of
+ * the channels (e.g. the ten without the attention channels). Trained by scripts/train_head.py
+ * (grouped cross-validation; the README gives the figures); inference in src/score/cnn.c.
+ * Output: a logit of C-beta contact per pair, symmetric. The default head of attn and mf.
+ * Identical results for any thread count. */
 
 #define AXCON_HEAD_MAX_CHANNELS 12
 
@@ -105,8 +105,9 @@ AXCON_API int axcon_head_scores(size_t n, const double *F, const double *M, cons
  * a model map only, 8 without. */
 AXCON_API int axcon_head_nchannels(const axcon_head_input_t *in);
 
-/* Number of input channels the shipped network takes (with or without a model map): for the
- * model map, 12 when it takes the attention channels, 10 when not; 8 without. */
+/* Number of input channels the shipped network takes (with or without a model map; its widest
+ * member's): with the model map 12 when it takes the attention channels, 10 when not; 8
+ * without. */
 AXCON_API int axcon_head_net_channels(int with_model_map);
 
 /* The channels above into X (nchannels x L x L floats, X[(c*L + i)*L + j]). EUSAGE on a NULL

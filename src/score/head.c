@@ -215,7 +215,16 @@ int axcon_head_nchannels(const axcon_head_input_t *in)
     return in && in->F ? (in->attn_mean && in->attn_max ? 12 : 10) : 8;
 }
 
-int axcon_head_net_channels(int with_model_map) { return net_for(with_model_map)->nets[0].cin; }
+/* The ensemble's channel count: its widest member's (the others take a prefix of the planes). */
+static int ens_channels(const ax_cnn_ens_t *ens)
+{
+    int c = 0;
+    for (int e = 0; e < ens->n; e++)
+        if (ens->nets[e].cin > c) c = ens->nets[e].cin;
+    return c;
+}
+
+int axcon_head_net_channels(int with_model_map) { return ens_channels(net_for(with_model_map)); }
 
 /* ---- the attention channels: value-weighted mean and maximum over the heads of the
  * symmetrised maps (scaled so uniform = 1, rounded to float as --dump-features writes them),
@@ -345,13 +354,6 @@ int axcon_head_channels(const axcon_head_input_t *in, float *X, axcon_error_t *e
     if (in->F) {
         zscore_f(L, in->F, x);
         x += LL;
-        if (in->attn_mean && in->attn_max) {
-            for (size_t t = 0; t < LL; t++) {
-                x[t] = (float)in->attn_mean[t];
-                x[LL + t] = (float)in->attn_max[t];
-            }
-            x += 2 * LL;
-        }
     }
     zscore_f(L, in->M, x);
     float *cg = x + LL, *ce = cg + LL, *cs = ce + LL, *cd = cs + LL, *r = cd + LL;
@@ -376,6 +378,13 @@ int axcon_head_channels(const axcon_head_input_t *in, float *X, axcon_error_t *e
             hs[i * L + j] = (float)(hyd[i] + hyd[j]);
             hp[i * L + j] = (float)(hyd[i] * hyd[j]);
         }
+    if (in->F && in->attn_mean && in->attn_max) { /* last: a member without them reads a prefix */
+        float *aw = hp + LL, *am = aw + LL;
+        for (size_t t = 0; t < LL; t++) {
+            aw[t] = (float)in->attn_mean[t];
+            am[t] = (float)in->attn_max[t];
+        }
+    }
     free(col);
     free(tmp);
     return AXCON_OK;
@@ -390,17 +399,18 @@ int axcon_head_apply(const axcon_head_input_t *in, double *out, axcon_error_t *e
     if (ax_mul_ok(L, L, &n) != 0 || ax_mul_ok(n, (size_t)C, &n) != 0)
         return axcon_error_set(err, AXCON_ENOMEM, "head: %zu columns too many", L);
     const ax_cnn_ens_t *ens = net_for(in->F != NULL);
-    if (ens->nets[0].cin != C)
+    const int want = ens_channels(ens);
+    if (want != C)
         return axcon_error_set(err, AXCON_EUSAGE, "head: the %s network takes %d input channels, this input has %d%s",
-                               in->F ? "attn" : "mf", ens->nets[0].cin, C,
-                               in->F && ens->nets[0].cin == 12 ? " (no attention channels)" : "");
+                               in->F ? "attn" : "mf", want, C, in->F && want == 12 ? " (no attention channels)" : "");
     float *X = ax_alloc(n, sizeof *X, 0, "head: input channels", err);
     if (!X) return AXCON_ENOMEM;
     double *tmp = NULL;
     int rc = axcon_head_channels(in, X, err);
     if (rc == AXCON_OK && ens->n > 1 && !(tmp = ax_alloc(L * L, sizeof *tmp, 0, "head: member logits", err)))
         rc = AXCON_ENOMEM;
-    /* the members' logits summed in member order, then averaged: the same for any thread count */
+    /* the members' logits summed in member order, then averaged: the same for any thread count;
+     * a member of fewer channels reads the first planes of X */
     for (int e = 0; rc == AXCON_OK && e < ens->n; e++)
         if ((rc = ax_cnn_forward(&ens->nets[e], L, X, e ? tmp : out, err)) == AXCON_OK && e)
             for (size_t t = 0; t < L * L; t++) out[t] += tmp[t];
@@ -421,7 +431,7 @@ double axcon_head_bytes(size_t L, int with_model_map)
     const ax_cnn_ens_t *ens = net_for(with_model_map);
     /* channels, the pair-rank scratch (freed before the networks run), one member's planes at a
      * time and, for an ensemble, the member logits beside the sum */
-    double LL = (double)L * (double)L, ch = 4.0 * (double)ens->nets[0].cin * LL;
+    double LL = (double)L * (double)L, ch = 4.0 * (double)ens_channels(ens) * LL;
     double ranks = 16.0 * LL / 2.0 + 24.0 * (double)L, cnn = 0.0;
     for (int e = 0; e < ens->n; e++) {
         double b = ax_cnn_bytes(&ens->nets[e], L);
