@@ -11,8 +11,9 @@ What is trained (exactly what src/score/head.c and src/score/cnn.c compute; keep
     depth log(1 + Neff / sqrt(L)) / 5, the same in every pair
     rF, rM  the pair's rank in F and in M: -log((r + 1) / P) / log P (r = 0 the top pair)
     hsum, hprod  hyd_i + hyd_j and hyd_i hyd_j (frequency-weighted Kyte-Doolittle / 4.5)
-  The attn network takes all ten, the mf network the eight without zF and rF (--channels base:
-  the first six / five only, for comparison). z-scores use the
+    aw, amax  with --attn-maps (attn): the attention channels (below), appended last
+  The attn network takes all ten (twelve with --attn-maps), the mf network the eight without zF
+  and rF (--channels base: the first six / five only, for comparison). z-scores use the
   population standard deviation (1 when it is 0); the diagonal of zF and zM is 0.
   Network: 1x1 conv (C_in -> K), B residual blocks [h = conv3x3_d(elu(x)); x += conv3x3_d(elu(h))]
   with dilations d, then y = 1x1 conv (K -> 1) of elu(x); logits z = (y + y^T) / 2. Zero
@@ -57,10 +58,14 @@ Output
   the C file and fixture from them without training, so attn and mf can train in two
   processes, one core each, and be written into one file (each with its own width and
   dilations, read from the saved file). The shipped file:
-    train_head.py --features F --method attn --ensemble 5 --width 24 --threads 1 --cv-out CV --save-nets N
+    train_head.py --features F --method attn --attn-maps --ensemble 5 --width 24 --threads 1 \
+        --cv-out CV --save-nets N
     train_head.py --features F --method mf   --ensemble 5 --threads 1 --cv-out CV --save-nets N
-    train_head.py --features F --method both --ensemble 5 --load-nets N \
+    train_head.py --features F --method both --attn-maps --load-nets N \
         --write-c src/score/head_weights.c --write-fixture tests/head_fixture.h
+  (F: features of an axcon that writes A and vnorm. The shipped attn members were trained with
+  the attention channels in planes 1-2, before they moved last; their input layers were
+  re-indexed, an exact permutation.)
     fit_calibration.py --axcon ./axcon --method attn --cache CV   (and --method mf: the
         "attn+net" / "mf+net" rows of src/score/contacts.c)
 
