@@ -48,6 +48,8 @@ Attention maps (--attn-maps, attn only; in C: axcon_head_attn_pool in src/score/
   Grouped 5-fold CV on the 42 families of L <= 300, one width-16 network, the same seeds:
   0.326 / 0.521 with them against 0.324 / 0.505 without (shallow: 0.108 / 0.170 against
   0.112 / 0.152).
+  Five members of width 24 on all 51 families (same features, folds, seeds): 0.316 / 0.521
+  with them against 0.323 / 0.519 without; they do not add at that size and are not shipped.
 
 Output
   --write-c FILE: the weights as a C source (src/score/head_weights.c), both ensembles when
@@ -58,14 +60,11 @@ Output
   the C file and fixture from them without training, so attn and mf can train in two
   processes, one core each, and be written into one file (each with its own width and
   dilations, read from the saved file). The shipped file:
-    train_head.py --features F --method attn --attn-maps --ensemble 5 --width 24 --threads 1 \
-        --cv-out CV --save-nets N
+    train_head.py --features F --method attn --ensemble 5 --width 24 --threads 1 --cv-out CV --save-nets N
     train_head.py --features F --method mf   --ensemble 5 --threads 1 --cv-out CV --save-nets N
-    train_head.py --features F --method both --attn-maps --load-nets N \
+    train_head.py --features F --method both --load-nets N \
         --write-c src/score/head_weights.c --write-fixture tests/head_fixture.h
-  (F: features of an axcon that writes A and vnorm. The shipped attn members were trained with
-  the attention channels in planes 1-2, before they moved last; their input layers were
-  re-indexed, an exact permutation.)
+  (--attn-maps with all three: the attention channels; measured, not shipped, see above.)
     fit_calibration.py --axcon ./axcon --method attn --cache CV   (and --method mf: the
         "attn+net" / "mf+net" rows of src/score/contacts.c)
 
